@@ -1,0 +1,205 @@
+//! Authentication: from a signed request to the principal who signed it.
+//!
+//! The signature grammar and cryptography live in `tessera-sigv` (pure); this module supplies what
+//! it cannot know: the secret behind an access key id. Long-term keys (`AKIA…`) come from IAM's
+//! cached key table; temporary keys (`ASIA…`) must arrive with their session token, which holds the
+//! secret sealed inside it.
+
+use crate::app::App;
+use crate::incoming::Incoming;
+use sha2::{Digest, Sha256};
+use tessera_core::Principal;
+use tessera_protocol::AwsError;
+use tessera_sigv::{ParsedAuth, SigError};
+use tessera_token::SessionClaims;
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    pub access_key_id: String,
+    /// The session's claims when the request is signed with temporary credentials.
+    pub session: Option<SessionClaims>,
+}
+
+/// Why authentication failed, in AWS's terms.
+#[derive(Debug)]
+pub enum AuthError {
+    /// No signature at all.
+    Missing,
+    /// The signature could not be parsed, is stale, or does not match.
+    Signature(SigError),
+    /// The access key id is unknown, inactive, or its token is missing or invalid.
+    InvalidClientTokenId,
+    /// The session token has expired.
+    ExpiredToken,
+    /// The store could not be read.
+    Internal(String),
+}
+
+impl AuthError {
+    /// The error as a Query/JSON-protocol service (IAM, STS, SQS) reports it.
+    pub fn to_aws(&self) -> AwsError {
+        match self {
+            AuthError::Missing => AwsError::new(
+                "MissingAuthenticationToken",
+                403,
+                "Request is missing Authentication Token",
+            ),
+            AuthError::Signature(e) => signature_error(e),
+            AuthError::InvalidClientTokenId => AwsError::new(
+                "InvalidClientTokenId",
+                403,
+                "The security token included in the request is invalid.",
+            ),
+            AuthError::ExpiredToken => AwsError::new(
+                "ExpiredToken",
+                400,
+                "The security token included in the request is expired",
+            ),
+            AuthError::Internal(_) => AwsError::new(
+                "InternalFailure",
+                500,
+                "The request processing has failed because of an unknown error.",
+            ),
+        }
+    }
+}
+
+fn signature_error(e: &SigError) -> AwsError {
+    match e {
+        // Query services report a stale signature as RequestExpired (S3 says RequestTimeTooSkewed).
+        SigError::RequestTimeTooSkewed => AwsError::new(
+            "RequestExpired",
+            400,
+            "Request has expired: the signing time is more than 15 minutes from the server time.",
+        ),
+        SigError::Expired => AwsError::new("RequestExpired", 400, "Request has expired."),
+        SigError::SignatureDoesNotMatch | SigError::CredentialDateMismatch => {
+            AwsError::new("SignatureDoesNotMatch", 403, e.message())
+        }
+        other => AwsError::new(other.aws_code(), 400, other.message()),
+    }
+}
+
+/// Authenticates a Query- or JSON-protocol request whose body is already read.
+pub async fn authenticate(
+    app: &App,
+    req: &Incoming,
+    form: Option<&[(String, String)]>,
+) -> Result<Caller, AuthError> {
+    let headers: Vec<(&str, &str)> = req
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let sig_req = tessera_sigv::Request {
+        method: &req.method,
+        path: &req.path,
+        query: &req.query,
+        headers: &headers,
+        form_params: form,
+    };
+    let parsed = tessera_sigv::parse(&sig_req)
+        .map_err(AuthError::Signature)?
+        .ok_or(AuthError::Missing)?;
+    let (secret, principal, session) = credentials(app, &parsed).await?;
+    let payload_hash = hex::encode(Sha256::digest(&req.body));
+    tessera_sigv::verify(
+        &sig_req,
+        &parsed,
+        &secret,
+        &payload_hash,
+        app.clock().now(),
+        app.signing_keys(),
+    )
+    .map_err(AuthError::Signature)?;
+    Ok(Caller {
+        principal,
+        access_key_id: parsed.access_key_id,
+        session,
+    })
+}
+
+/// The secret, principal and (for temporary credentials) session behind the request's key.
+async fn credentials(
+    app: &App,
+    parsed: &ParsedAuth,
+) -> Result<(String, Principal, Option<SessionClaims>), AuthError> {
+    if parsed.access_key_id.starts_with("ASIA") {
+        return session_credentials(app, parsed).await;
+    }
+    if parsed.security_token.is_some() {
+        // A long-term key never comes with a session token; AWS rejects the pair.
+        return Err(AuthError::InvalidClientTokenId);
+    }
+    let record = app
+        .iam()
+        .access_key(&parsed.access_key_id)
+        .await
+        .map_err(|e| AuthError::Internal(e.to_string()))?
+        .ok_or(AuthError::InvalidClientTokenId)?;
+    if !record.active {
+        return Err(AuthError::InvalidClientTokenId);
+    }
+    Ok((record.secret_access_key, record.principal, None))
+}
+
+/// Temporary credentials: the token must unseal with our key ring, name the request's access key
+/// id, not be expired, and its parent identity must still exist (deleting a user or role ends
+/// its sessions).
+async fn session_credentials(
+    app: &App,
+    parsed: &ParsedAuth,
+) -> Result<(String, Principal, Option<SessionClaims>), AuthError> {
+    let token = parsed
+        .security_token
+        .as_deref()
+        .ok_or(AuthError::InvalidClientTokenId)?;
+    let claims = app
+        .sts()
+        .unseal(token)
+        .map_err(|_| AuthError::InvalidClientTokenId)?;
+    if claims.access_key_id != parsed.access_key_id {
+        return Err(AuthError::InvalidClientTokenId);
+    }
+    if claims.is_expired(app.clock().now_unix()) {
+        return Err(AuthError::ExpiredToken);
+    }
+    let principal = tessera_sts::principal_of(&claims).ok_or(AuthError::InvalidClientTokenId)?;
+    if !parent_exists(app, &claims)
+        .await
+        .map_err(|e| AuthError::Internal(e.to_string()))?
+    {
+        return Err(AuthError::InvalidClientTokenId);
+    }
+    Ok((claims.secret_access_key.clone(), principal, Some(claims)))
+}
+
+/// Whether the user or role that issued a session still exists (root always does).
+async fn parent_exists(app: &App, claims: &SessionClaims) -> Result<bool, tessera_iam::IamError> {
+    let Ok(arn) = tessera_core::Arn::parse(&claims.parent_arn) else {
+        return Ok(false);
+    };
+    let Ok(account) = tessera_core::AccountId::parse(&arn.account) else {
+        return Ok(false);
+    };
+    let name = arn.resource.rsplit('/').next().unwrap_or("");
+    if arn.resource == "root" {
+        Ok(true)
+    } else if arn.resource.starts_with("user/") {
+        Ok(app
+            .iam()
+            .get_user(&account, name)
+            .await?
+            .is_some_and(|u| u.id == claims.parent_id))
+    } else if arn.resource.starts_with("role/") {
+        Ok(app
+            .iam()
+            .get_role(&account, name)
+            .await?
+            .is_some_and(|r| r.id == claims.parent_id))
+    } else {
+        Ok(false)
+    }
+}

@@ -1,0 +1,171 @@
+//! Which service and protocol a request speaks, decided before authentication.
+//!
+//! One port serves everything, so the request itself must say where it goes. In order of
+//! precedence: tessera's own paths; `X-Amz-Target` (awsJson1_0); the SigV4 credential scope's
+//! service; for Query requests without a scope (SigV2, unsigned) the `Version` parameter, then the
+//! action's name, then the host name; everything else is S3 REST.
+
+use crate::incoming::Incoming;
+use tessera_protocol::QueryParams;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    Iam,
+    Sts,
+    Sqs,
+    S3,
+}
+
+impl Service {
+    /// The SigV4 signing name and IAM action prefix.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Iam => "iam",
+            Service::Sts => "sts",
+            Service::Sqs => "sqs",
+            Service::S3 => "s3",
+        }
+    }
+
+    /// The XML namespace of the service's Query-protocol responses and errors.
+    pub fn xmlns(self) -> &'static str {
+        match self {
+            Service::Iam => "https://iam.amazonaws.com/doc/2010-05-08/",
+            Service::Sts => "https://sts.amazonaws.com/doc/2011-06-15/",
+            Service::Sqs => "http://queue.amazonaws.com/doc/2012-11-05/",
+            Service::S3 => "http://s3.amazonaws.com/doc/2006-03-01/",
+        }
+    }
+
+    fn from_scope(name: &str) -> Option<Self> {
+        match name {
+            "iam" => Some(Service::Iam),
+            "sts" => Some(Service::Sts),
+            "sqs" => Some(Service::Sqs),
+            "s3" => Some(Service::S3),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    Metrics,
+    /// awsQuery: form or query-string parameters in, XML out.
+    Query(Service),
+    /// awsJson1_0 with `X-Amz-Target: <prefix>.<Operation>`.
+    Json(Service),
+    /// A SigV4 scope naming a service tessera does not serve.
+    UnknownService,
+    S3,
+}
+
+pub fn classify(req: &Incoming, params: &QueryParams) -> Route {
+    match (req.method.as_str(), req.path.as_str()) {
+        ("GET" | "HEAD", "/_tessera/health") => return Route::Health,
+        ("GET", "/_tessera/metrics") => return Route::Metrics,
+        _ => {}
+    }
+    if let Some(target) = req.header("x-amz-target") {
+        return if target.starts_with("AmazonSQS.") {
+            Route::Json(Service::Sqs)
+        } else {
+            Route::UnknownService
+        };
+    }
+    let scoped = scope_service(req, params);
+    match scoped {
+        Some(Service::S3) => return Route::S3,
+        Some(service) => return Route::Query(service),
+        None if scope_present(req, params) => return Route::UnknownService,
+        None => {}
+    }
+    if let Some(action) = params.action() {
+        return Route::Query(unscoped_query_service(req, params, action));
+    }
+    Route::S3
+}
+
+/// The service named by a SigV4 credential scope, in the header or a presigned query.
+fn scope_service(req: &Incoming, params: &QueryParams) -> Option<Service> {
+    scope_of(req, params).and_then(|scope| scope.split('/').nth(3).and_then(Service::from_scope))
+}
+
+fn scope_present(req: &Incoming, params: &QueryParams) -> bool {
+    scope_of(req, params).is_some()
+}
+
+fn scope_of<'a>(req: &'a Incoming, params: &'a QueryParams) -> Option<&'a str> {
+    if let Some(auth) = req.header("authorization") {
+        if let Some(rest) = auth.trim_start().strip_prefix("AWS4-HMAC-SHA256") {
+            let start = rest.find("Credential=")? + "Credential=".len();
+            let cred = &rest[start..];
+            let end = cred.find([',', ' ']).unwrap_or(cred.len());
+            return Some(&cred[..end]);
+        }
+    }
+    params.get("X-Amz-Credential")
+}
+
+fn unscoped_query_service(req: &Incoming, params: &QueryParams, action: &str) -> Service {
+    match params.get("Version") {
+        Some("2010-05-08") => return Service::Iam,
+        Some("2011-06-15") => return Service::Sts,
+        Some("2012-11-05") => return Service::Sqs,
+        _ => {}
+    }
+    if tessera_sts::Action::is_sts_action(action) {
+        return Service::Sts;
+    }
+    let host = req.header("host").unwrap_or("");
+    if host.starts_with("sqs.") || host.starts_with("queue.") {
+        Service::Sqs
+    } else if host.starts_with("sts.") {
+        Service::Sts
+    } else {
+        Service::Iam
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(method: &str, path: &str, query: &str, headers: &[(&str, &str)]) -> Incoming {
+        Incoming {
+            method: method.into(),
+            path: path.into(),
+            query: query.into(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: bytes::Bytes::new(),
+            remote: "127.0.0.1:1".parse().unwrap(),
+        }
+    }
+
+    fn route(r: &Incoming) -> Route {
+        classify(r, &QueryParams::parse(r.query.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn routes_by_precedence() {
+        let v4 = "AWS4-HMAC-SHA256 Credential=AKIA/20240101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00";
+        let cases = [
+            (req("GET", "/_tessera/health", "", &[]), Route::Health),
+            (req("POST", "/", "", &[("x-amz-target", "AmazonSQS.SendMessage")]), Route::Json(Service::Sqs)),
+            (req("POST", "/", "", &[("authorization", v4)]), Route::Query(Service::Sts)),
+            (req("GET", "/", "Action=ListUsers&Version=2010-05-08", &[]), Route::Query(Service::Iam)),
+            (req("GET", "/", "Action=GetSessionToken", &[]), Route::Query(Service::Sts)),
+            (req("GET", "/", "Action=CreateQueue", &[("host", "sqs.us-east-2.amazonaws.com")]), Route::Query(Service::Sqs)),
+            (req("GET", "/", "X-Amz-Credential=AK%2F20240101%2Fus-east-1%2Fsts%2Faws4_request&Action=GetCallerIdentity", &[]), Route::Query(Service::Sts)),
+            (req("GET", "/", "X-Amz-Credential=AK/20240101/us-east-1/ec2/aws4_request", &[]), Route::UnknownService),
+            (req("GET", "/bucket/key", "", &[]), Route::S3),
+        ];
+        for (r, expected) in cases {
+            assert_eq!(route(&r), expected, "{r:?}");
+        }
+    }
+}

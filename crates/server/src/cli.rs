@@ -1,0 +1,109 @@
+//! Command-line flags and their environment variables, and the process entry point.
+
+use crate::app::{App, StartOptions};
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "A self-hosted, AWS-compatible service for temporary security credentials"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve IAM, STS (and the other services) on one port.
+    Serve(ServeArgs),
+}
+
+/// Every flag of `tessera serve`; each also reads an environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (printed on stdout when ready).
+    #[arg(long, env = "TESSERA_LISTEN", default_value = "127.0.0.1:4566")]
+    pub listen: SocketAddr,
+    /// Directory for the embedded database, keys and audit log.
+    #[arg(long, env = "TESSERA_DATA_DIR", default_value = "./tessera-data")]
+    pub data_dir: PathBuf,
+    /// Storage backend: `sqlite` (embedded, in --data-dir).
+    #[arg(long, env = "TESSERA_STORE", default_value = "sqlite")]
+    pub store: String,
+    /// A TOML bootstrap file declaring accounts, users, keys, groups, roles and policies.
+    #[arg(long, env = "TESSERA_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The region tessera answers as.
+    #[arg(long, env = "TESSERA_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// The default account's id (12 digits); generated once and kept when absent.
+    #[arg(long, env = "TESSERA_ACCOUNT_ID")]
+    pub account_id: Option<String>,
+    /// The default account's root access key id; generated once and kept when absent.
+    #[arg(long, env = "TESSERA_ROOT_ACCESS_KEY_ID", hide_env_values = true)]
+    pub root_access_key_id: Option<String>,
+    /// The default account's root secret access key.
+    #[arg(long, env = "TESSERA_ROOT_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub root_secret_access_key: Option<String>,
+    /// The shortest session STS issues, in seconds (AWS: 900). Lower it only to watch expiry in tests.
+    #[arg(long, env = "TESSERA_STS_MIN_DURATION_SECONDS", default_value_t = 900)]
+    pub sts_min_duration_seconds: u64,
+    /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `tessera_server=debug`.
+    #[arg(long, env = "TESSERA_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// Parses the command line and runs the chosen command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    init_logging(&args.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tessera")
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tessera: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let app = match App::start(StartOptions::from(&args)).await {
+            Ok(app) => app,
+            Err(e) => {
+                tracing::error!("tessera cannot start: {e:#}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match crate::http::serve(app, args.listen).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!("tessera stopped with an error: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// Logs go to stderr so that stdout carries only the one "listening on" line that scripts read.
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,234 @@
+//! From a read request to a response: classify, authenticate, authorize, call the service, encode.
+//!
+//! Every error leaves through [`error_response`], which renders it in the envelope of the protocol
+//! the request came in, so a client always gets the shape its SDK parses.
+
+use crate::app::App;
+use crate::audit::AuditRecord;
+use crate::auth::{authenticate, Caller};
+use crate::authorize::{access_denied, authorize};
+use crate::classify::{classify, Route, Service};
+use crate::incoming::Incoming;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Response, StatusCode};
+use std::time::Instant;
+use tessera_protocol::{AwsError, QueryParams};
+
+pub type Body = Full<Bytes>;
+
+/// Handles one request that has been read in full.
+pub async fn handle(app: &App, req: Incoming) -> Response<Body> {
+    let started = Instant::now();
+    let request_id = new_request_id();
+    let (query, form) = match req.query_params() {
+        Ok(p) => p,
+        Err(e) => {
+            let err = AwsError::new("MalformedQueryString", 400, e.to_string());
+            return error_response(Route::Query(Service::Iam), &err, &request_id);
+        }
+    };
+    let mut params = query;
+    if let Some(form) = &form {
+        if let Err(e) = params.extend(form.clone()) {
+            let err = AwsError::new("MalformedQueryString", 400, e.to_string());
+            return error_response(Route::Query(Service::Iam), &err, &request_id);
+        }
+    }
+    let route = classify(&req, &params);
+    let response = match route {
+        Route::Health => text_response(StatusCode::OK, "ok\n"),
+        Route::Metrics => text_response(StatusCode::OK, &app.metrics().render()),
+        Route::Query(service @ (Service::Iam | Service::Sts)) => {
+            match query_service(app, &req, service, &params, form.as_ref(), &request_id).await {
+                Ok(xml) => xml_response(StatusCode::OK, xml, &request_id),
+                Err(err) => error_response(route, &err, &request_id),
+            }
+        }
+        Route::Query(Service::Sqs) | Route::Json(_) => {
+            let err = AwsError::new(
+                "InvalidAction",
+                400,
+                "Amazon SQS is not served by this tessera build yet",
+            );
+            error_response(route, &err, &request_id)
+        }
+        Route::UnknownService | Route::Query(Service::S3) => {
+            let err = AwsError::new(
+                "InvalidAction",
+                400,
+                "The credential scope names a service tessera does not serve",
+            );
+            error_response(Route::Query(Service::Iam), &err, &request_id)
+        }
+        Route::S3 => {
+            let err = AwsError::new(
+                "NotImplemented",
+                501,
+                "Amazon S3 is not served by this tessera build yet",
+            );
+            error_response(route, &err, &request_id)
+        }
+    };
+    app.metrics()
+        .observe(route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// An IAM or STS Query request: authenticate, authorize, call the service.
+async fn query_service(
+    app: &App,
+    req: &Incoming,
+    service: Service,
+    params: &QueryParams,
+    form: Option<&QueryParams>,
+    request_id: &str,
+) -> Result<String, AwsError> {
+    let action = params.action().unwrap_or("").to_owned();
+    let form_pairs = form.map(QueryParams::pairs);
+    let caller = match authenticate(app, req, form_pairs).await {
+        Ok(c) => c,
+        Err(e) => {
+            let err = e.to_aws();
+            app.audit().record(AuditRecord::auth_failure(
+                service, &action, req.remote, request_id, &err,
+            ));
+            return Err(err);
+        }
+    };
+    let decision = authorize(&caller.principal, service, &action);
+    app.audit().record(AuditRecord::decision(
+        service, &action, req.remote, request_id, &caller, &decision,
+    ));
+    if !decision.allowed {
+        return Err(access_denied(&caller.principal, service, &action));
+    }
+    call(app, &caller, service, params, request_id).await
+}
+
+async fn call(
+    app: &App,
+    caller: &Caller,
+    service: Service,
+    params: &QueryParams,
+    request_id: &str,
+) -> Result<String, AwsError> {
+    match service {
+        Service::Iam => app
+            .iam()
+            .handle(&caller.principal, params, request_id)
+            .await
+            .map_err(|e| e.to_aws()),
+        Service::Sts => {
+            let ctx = tessera_sts::CallerContext {
+                principal: &caller.principal,
+                session: caller.session.as_ref(),
+            };
+            app.sts()
+                .handle(&ctx, params, request_id)
+                .await
+                .map_err(|e| e.to_aws())
+        }
+        Service::Sqs | Service::S3 => Err(AwsError::new("InvalidAction", 400, "not served")),
+    }
+}
+
+/// Renders `err` in the envelope of `route`'s protocol.
+pub fn error_response(route: Route, err: &AwsError, request_id: &str) -> Response<Body> {
+    if err.status >= 500 {
+        tracing::error!(code = %err.code, request_id, "internal error: {}", err.message);
+    }
+    let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
+    match route {
+        Route::Json(_) => {
+            let mut resp = response(
+                status,
+                "application/x-amz-json-1.0",
+                err.to_json("com.amazonaws.sqs#"),
+                request_id,
+            );
+            if let Ok(v) = format!("{};{}", err.code, err.fault()).parse() {
+                resp.headers_mut().insert("x-amzn-query-error", v);
+            }
+            resp
+        }
+        Route::S3 => response(
+            status,
+            "application/xml",
+            err.to_s3_xml("", request_id),
+            request_id,
+        ),
+        Route::Query(service) => response(
+            status,
+            "text/xml",
+            err.to_query_xml(service.xmlns(), request_id),
+            request_id,
+        ),
+        Route::Health | Route::Metrics | Route::UnknownService => response(
+            status,
+            "text/xml",
+            err.to_query_xml(Service::Iam.xmlns(), request_id),
+            request_id,
+        ),
+    }
+}
+
+fn xml_response(status: StatusCode, xml: String, request_id: &str) -> Response<Body> {
+    response(status, "text/xml", xml, request_id)
+}
+
+fn text_response(status: StatusCode, text: &str) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::copy_from_slice(text.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    r
+}
+
+fn response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: String,
+    request_id: &str,
+) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    if let Ok(v) = request_id.parse() {
+        h.insert("x-amzn-requestid", v);
+    }
+    r
+}
+
+/// A request id in AWS's UUID shape.
+pub fn new_request_id() -> String {
+    let b: [u8; 16] = rand::random();
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-4{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_look_like_uuids() {
+        let id = new_request_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(id.matches('-').count(), 4);
+        assert_ne!(id, new_request_id());
+    }
+}

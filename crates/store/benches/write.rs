@@ -1,0 +1,115 @@
+//! Throughput of the store: 1-key writes with 1 and with 64 concurrent callers (the difference is
+//! group commit: one fsync per batch instead of per write), and point reads.
+//!
+//! Run: `cargo bench -p tessera-store --bench write`. The database lives in the system temporary
+//! directory (set TMPDIR to measure another disk); fsync cost depends entirely on that disk.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use tessera_store::{Namespace, Store, StoreError};
+
+const NS: Namespace = "bench.kv";
+const VALUE: [u8; 100] = [7; 100];
+const READ_KEYS: u64 = 10_000;
+
+/// Runs `iters` operations split over `callers` concurrent tasks; returns the wall time.
+async fn run_concurrent<F, Fut>(callers: u64, iters: u64, op: F) -> Duration
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let op = Arc::new(op);
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..callers)
+        .map(|c| {
+            let op = Arc::clone(&op);
+            // Caller c performs the operations numbered c, c + callers, c + 2 * callers, ...
+            tokio::spawn(async move {
+                let mut i = c;
+                while i < iters {
+                    op(i).await;
+                    i += callers;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        if let Err(err) = task.await {
+            panic!("benchmark task failed: {err}");
+        }
+    }
+    start.elapsed()
+}
+
+fn benches(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let dir = tempfile::tempdir().expect("temporary data directory");
+    let store = Store::open_sqlite(dir.path()).expect("open store");
+    let next_key = Arc::new(AtomicU64::new(0));
+
+    let mut writes = c.benchmark_group("write_1_key");
+    writes.throughput(Throughput::Elements(1));
+    writes.sample_size(20);
+    writes.measurement_time(Duration::from_secs(10));
+    for callers in [1u64, 64] {
+        writes.bench_function(format!("{callers}_callers"), |b| {
+            b.iter_custom(|iters| {
+                let (store, next_key) = (store.clone(), Arc::clone(&next_key));
+                runtime.block_on(run_concurrent(callers, iters, move |_| {
+                    let store = store.clone();
+                    let key = format!("w/{:012}", next_key.fetch_add(1, Ordering::Relaxed));
+                    async move {
+                        store
+                            .write(move |tx| tx.put(NS, &key, &VALUE))
+                            .await
+                            .expect("write");
+                    }
+                }))
+            });
+        });
+    }
+    writes.finish();
+    let stats = store.stats();
+    eprintln!(
+        "group commit: {} write jobs in {} commits ({:.1} jobs per commit)",
+        stats.jobs,
+        stats.commits,
+        stats.jobs as f64 / stats.commits.max(1) as f64
+    );
+
+    store
+        .write_blocking(|tx| {
+            for i in 0..READ_KEYS {
+                tx.put(NS, &format!("r/{i:06}"), &VALUE)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .expect("seed read keys");
+    let mut reads = c.benchmark_group("point_read");
+    reads.throughput(Throughput::Elements(1));
+    for callers in [1u64, 64] {
+        reads.bench_function(format!("{callers}_callers"), |b| {
+            b.iter_custom(|iters| {
+                let store = store.clone();
+                runtime.block_on(run_concurrent(callers, iters, move |i| {
+                    let store = store.clone();
+                    let key = format!("r/{:06}", i.wrapping_mul(7919) % READ_KEYS);
+                    async move {
+                        let value = store.read(move |tx| tx.get(NS, &key)).await.expect("read");
+                        assert!(value.is_some());
+                    }
+                }))
+            });
+        });
+    }
+    reads.finish();
+}
+
+criterion_group!(store, benches);
+criterion_main!(store);

@@ -1,0 +1,34 @@
+//! The transaction interface every backend implements and every service codes against. It owns
+//! the meaning of namespaces, keys and scans; it must never expose a backend's types.
+
+use crate::StoreError;
+
+/// A namespace ("table") of keys, e.g. "iam.user". Keys within a namespace sort bytewise.
+///
+/// `&'static str` so that namespaces are fixed names in code, never built from request input.
+pub type Namespace = &'static str;
+
+/// Operations available inside a transaction. Synchronous: a transaction runs on the store's own
+/// thread (the writer thread or a blocking read thread), so a closure must not block on async work.
+///
+/// Inside one transaction a `put` or `delete` is visible to later `get`s and `scan`s
+/// (read-your-writes).
+pub trait Tx {
+    /// The value stored under `key`, if any.
+    fn get(&mut self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Stores `value` under `key`, replacing any previous value.
+    fn put(&mut self, ns: Namespace, key: &str, value: &[u8]) -> Result<(), StoreError>;
+    /// Returns whether the key existed.
+    fn delete(&mut self, ns: Namespace, key: &str) -> Result<bool, StoreError>;
+    /// Keys with the given prefix, in key order, strictly after `start_after` if given, at most
+    /// `limit`.
+    ///
+    /// Paging: pass the last key of one page as `start_after` of the next.
+    fn scan(
+        &mut self,
+        ns: Namespace,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+}

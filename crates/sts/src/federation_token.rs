@@ -1,0 +1,91 @@
+//! `GetFederationToken`: credentials for a federated user named by the caller (an IAM user or
+//! root), whose permissions are the intersection of the caller's and the session policies passed
+//! here. Without a session policy the federated user can do nothing (AWS's rule), which the
+//! authorizer enforces.
+
+use crate::credentials::{self, Grant};
+use crate::{envelope, params, CallerContext, Sts, StsError};
+use tessera_core::Principal;
+use tessera_protocol::QueryParams;
+use tessera_token::SessionKind;
+
+const DEFAULT_USER: u64 = 43_200;
+const MAX_USER: u64 = 129_600;
+const MAX_ROOT: u64 = 3_600;
+
+pub async fn handle(
+    sts: &Sts,
+    caller: &CallerContext<'_>,
+    params: &QueryParams,
+    request_id: &str,
+) -> Result<String, StsError> {
+    if caller.session.is_some() {
+        return Err(StsError::AccessDenied(
+            "Cannot call GetFederationToken with session credentials".into(),
+        ));
+    }
+    let (parent_arn, parent_id) = match caller.principal {
+        Principal::Root { account } => (account.root_arn(), account.to_string()),
+        p @ Principal::User { user_id, .. } => (p.arn(), user_id.clone()),
+        _ => {
+            return Err(StsError::AccessDenied(
+                "Cannot call GetFederationToken with session credentials".into(),
+            ))
+        }
+    };
+    let name = params::name(params, "Name", "name", 2, 32)?.to_owned();
+    let policy = params::session_policy(params)?;
+    let policy_arns = params::policy_arns(params)?;
+    let tags = params::tags(params)?;
+    let packed = params::packed_policy_size(policy.as_deref(), &policy_arns, &tags)?;
+    let over_max = format!(
+        "1 validation error detected: Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to {MAX_USER}",
+        params.get("DurationSeconds").unwrap_or("")
+    );
+    let mut duration = params::duration(
+        params,
+        DEFAULT_USER,
+        sts.min_duration(),
+        MAX_USER,
+        &over_max,
+    )?;
+    if caller.principal.is_root() {
+        duration = if params.get("DurationSeconds").is_none() {
+            MAX_ROOT
+        } else {
+            duration.min(MAX_ROOT)
+        };
+    }
+    let account = caller.principal.account().to_string();
+    let federated = Principal::FederatedUser {
+        account: caller.principal.account().clone(),
+        name: name.clone(),
+    };
+    let grant = Grant {
+        account_id: account,
+        kind: SessionKind::Federated,
+        principal_arn: federated.arn(),
+        principal_id: federated.user_id(),
+        parent_arn,
+        parent_id,
+        session_policy: policy,
+        policy_arns,
+        tags,
+        transitive_tag_keys: Vec::new(),
+        source_identity: None,
+        mfa_authenticated: false,
+        chained: false,
+    };
+    let ring = sts.inner.keys.ring();
+    let (claims, token) = credentials::mint(grant, sts.now(), duration, ring.current())?;
+    Ok(envelope("GetFederationToken", request_id, |w| {
+        credentials::write(w, &claims, &token);
+        w.open("FederatedUser");
+        w.leaf("FederatedUserId", &claims.principal_id);
+        w.leaf("Arn", &claims.principal_arn);
+        w.close("FederatedUser");
+        if let Some(p) = packed {
+            w.leaf("PackedPolicySize", &p.to_string());
+        }
+    }))
+}
