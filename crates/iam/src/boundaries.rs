@@ -30,7 +30,7 @@ pub(crate) fn set(
         EntityKind::User
     };
     if let Some(arn) = new {
-        let (key, mut p) = managed_policies::load_by_arn(tx, account, arn)?;
+        let (key, mut p) = managed_policies::load_attachable(tx, account, arn)?;
         p.boundary_count += 1;
         db::put(tx, keys::BOUNDARY_OF, &keys::child(&p.id, entity_id), &kind)?;
         db::put(tx, keys::POLICY, &key, &p)?;

@@ -20,8 +20,6 @@ pub enum IamError {
     MalformedPolicyDocument(String),
     #[error("InvalidInput: {0}")]
     InvalidInput(String),
-    #[error("PolicyNotAttachable: {0}")]
-    PolicyNotAttachable(String),
     /// A parameter failed the model's constraints (length, pattern, range, required).
     #[error("ValidationError: {0}")]
     Validation(String),
@@ -49,7 +47,6 @@ impl IamError {
             IamError::LimitExceeded(m) => ("LimitExceeded", 409, m.as_str()),
             IamError::MalformedPolicyDocument(m) => ("MalformedPolicyDocument", 400, m.as_str()),
             IamError::InvalidInput(m) => ("InvalidInput", 400, m.as_str()),
-            IamError::PolicyNotAttachable(m) => ("PolicyNotAttachable", 400, m.as_str()),
             IamError::Validation(m) => ("ValidationError", 400, m.as_str()),
             IamError::InvalidAction(m) => ("InvalidAction", 400, m.as_str()),
             IamError::Store(_) | IamError::Corrupt(_) | IamError::Bootstrap { .. } => (
@@ -70,6 +67,11 @@ impl IamError {
     }
 
     pub(crate) fn no_such_policy(arn: &str) -> Self {
+        IamError::NoSuchEntity(format!("Policy {arn} was not found."))
+    }
+
+    /// What Attach… and Put…PermissionsBoundary say about a policy that does not exist.
+    pub(crate) fn not_attachable(arn: &str) -> Self {
         IamError::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."))
     }
 

@@ -40,6 +40,7 @@ mod validate;
 mod xml;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tessera_core::{AccountId, Clock, Principal};
 use tessera_protocol::QueryParams;
@@ -184,12 +185,23 @@ pub(crate) type Output = Option<String>;
 
 impl Iam {
     pub fn new(store: Store, clock: Arc<dyn Clock>, secrets: Arc<dyn SecretCipher>) -> Self {
+        Self::with_key_cache_ttl(store, clock, secrets, cache::DEFAULT_TTL)
+    }
+
+    /// Like [`Iam::new`] with another lifetime for cached key lookups. With several nodes on one
+    /// database, this bounds how long a key deleted on another node still authenticates here.
+    pub fn with_key_cache_ttl(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        secrets: Arc<dyn SecretCipher>,
+        ttl: Duration,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 cipher: secrets,
-                cache: KeyCache::new(cache::DEFAULT_TTL),
+                cache: KeyCache::new(ttl),
                 usage: access_keys::UsageLog::default(),
             }),
         }

@@ -51,6 +51,18 @@ pub(crate) fn load_by_arn(
     }
 }
 
+/// Like [`load_by_arn`], in the words AWS uses when attaching.
+pub(crate) fn load_attachable(
+    tx: &mut dyn Tx,
+    account: &AccountId,
+    arn: &str,
+) -> Result<(String, ManagedPolicy), IamError> {
+    load_by_arn(tx, account, arn).map_err(|e| match e {
+        IamError::NoSuchEntity(_) => IamError::not_attachable(arn),
+        other => other,
+    })
+}
+
 /// Validates a managed policy document: grammar, then AWS's size quota.
 pub(crate) fn check_document(doc: &str) -> Result<(), IamError> {
     let size = validate::identity_policy(doc)?;

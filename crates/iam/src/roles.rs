@@ -101,7 +101,7 @@ impl Iam {
         let name = i.name("RoleName", ROLE_NAME_MAX)?;
         let path = i.path("Path")?;
         let trust_policy = i.document("AssumeRolePolicyDocument")?;
-        let description = i.description("Description", 1000)?;
+        let description = i.role_description()?;
         let max_session_duration = max_session(i)?.unwrap_or(DEFAULT_MAX_SESSION);
         let boundary = i.opt_arn("PermissionsBoundary")?;
         let tags = i.tags("Tags")?;
@@ -135,7 +135,7 @@ impl Iam {
 
     pub(crate) async fn update_role(&self, ctx: Ctx, i: &Input<'_>) -> Result<Output, IamError> {
         let name = i.name("RoleName", ROLE_NAME_MAX)?;
-        let description = i.description("Description", 1000)?;
+        let description = i.role_description()?;
         let max = max_session(i)?;
         self.write(move |tx| {
             let mut r = entity::load_role(tx, &ctx.account, &name)?;

@@ -227,6 +227,25 @@ impl<'a> Input<'a> {
         Ok(tags)
     }
 
+    /// A role description: at most 1000 characters of tab, newline, CR, printable ASCII or
+    /// U+00A1–U+00FF.
+    pub fn role_description(&self) -> Result<Option<String>, IamError> {
+        let d = self.description("Description", 1000)?;
+        if let Some(v) = &d {
+            let ok = v.chars().all(
+                |c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}'),
+            );
+            if !ok {
+                return Err(IamError::validation(
+                    Some(v),
+                    "description",
+                    "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
+                ));
+            }
+        }
+        Ok(d)
+    }
+
     /// `TagKeys.member.N`: 1..=50 valid keys.
     pub fn tag_keys(&self, key: &str) -> Result<Vec<String>, IamError> {
         let keys = self.q.members(&format!("{key}.member"));

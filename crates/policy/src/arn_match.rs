@@ -61,9 +61,12 @@ impl ArnPattern {
     ) -> bool {
         match (self, &arn.segments) {
             (ArnPattern::Whole(seg), _) => seg.matches(arn.whole, lookup),
+            // Resource, account and region first: they differ between policies far more often
+            // than `arn:aws:service`, so mismatches end early.
             (ArnPattern::Segments(pattern), Some(segments)) => pattern
                 .iter()
                 .zip(segments.iter())
+                .rev()
                 .all(|(p, s)| p.matches(s, lookup)),
             (ArnPattern::Segments(_), None) => false,
         }

@@ -100,9 +100,16 @@ pub(crate) fn push_wild_text(pieces: &mut Vec<Piece>, text: &str) {
     }
 }
 
+/// Policy literals are short: a byte loop beats a call to `memcmp` for them.
+#[inline]
 fn eq(a: &[u8], b: &[u8], fold: bool) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
     if fold {
-        a.eq_ignore_ascii_case(b)
+        a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+    } else if a.len() <= 32 {
+        a.iter().zip(b).all(|(x, y)| x == y)
     } else {
         a == b
     }

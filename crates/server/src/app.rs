@@ -1,6 +1,7 @@
 //! The server's shared state and its start-up sequence.
 
 use crate::audit::AuditLog;
+use crate::authorize::PolicyCache;
 use crate::cli::ServeArgs;
 use crate::data_dir::DataDir;
 use crate::metrics::Metrics;
@@ -60,6 +61,7 @@ struct Inner {
     signing_keys: SigningKeyCache,
     metrics: Metrics,
     audit: AuditLog,
+    policies: PolicyCache,
 }
 
 impl App {
@@ -137,6 +139,7 @@ impl App {
                 signing_keys: SigningKeyCache::new(SIGNING_KEY_CACHE_ENTRIES),
                 metrics: Metrics::default(),
                 audit,
+                policies: PolicyCache::default(),
             }),
         })
     }
@@ -164,6 +167,9 @@ impl App {
     }
     pub fn audit(&self) -> &AuditLog {
         &self.inner.audit
+    }
+    pub fn policy_cache(&self) -> &PolicyCache {
+        &self.inner.policies
     }
 }
 

@@ -6,7 +6,7 @@
 use crate::app::App;
 use crate::audit::AuditRecord;
 use crate::auth::{authenticate, Caller};
-use crate::authorize::{access_denied, authorize};
+use crate::authorize::{authorize, AuthzRequest};
 use crate::classify::{classify, Route, Service};
 use crate::incoming::Incoming;
 use bytes::Bytes;
@@ -96,12 +96,22 @@ async fn query_service(
             return Err(err);
         }
     };
-    let decision = authorize(&caller.principal, service, &action);
+    let decision = authorize(
+        app,
+        &AuthzRequest {
+            caller: &caller,
+            service,
+            action: &action,
+            params,
+            remote: req.remote,
+        },
+    )
+    .await?;
     app.audit().record(AuditRecord::decision(
         service, &action, req.remote, request_id, &caller, &decision,
     ));
     if !decision.allowed {
-        return Err(access_denied(&caller.principal, service, &action));
+        return Err(decision.to_error());
     }
     call(app, &caller, service, params, request_id).await
 }

@@ -1,0 +1,82 @@
+//! The condition keys of one request, as AWS defines them for IAM and STS.
+//!
+//! Principal-derived keys (`aws:PrincipalArn`, `aws:userid`, `aws:username`, …) are filled in by
+//! the policy engine from the principal; this module adds what only the server knows: the time,
+//! the network, the session and the request's own parameters.
+
+use super::AuthzRequest;
+use crate::app::App;
+use crate::classify::Service;
+use tessera_policy::Context;
+use tessera_protocol::timefmt::iso8601;
+
+pub fn build(app: &App, req: &AuthzRequest<'_>) -> Context {
+    let now = app.clock().now_unix();
+    let mut ctx = Context::new();
+    ctx.insert("aws:CurrentTime", iso8601(now));
+    ctx.insert("aws:EpochTime", now.to_string());
+    ctx.insert("aws:SecureTransport", "false");
+    ctx.insert("aws:SourceIp", req.remote.ip().to_string());
+    ctx.insert("aws:RequestedRegion", app.region());
+    if let Some(session) = &req.caller.session {
+        ctx.insert(
+            "aws:MultiFactorAuthPresent",
+            if session.mfa_authenticated {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        if session.mfa_authenticated {
+            ctx.insert(
+                "aws:MultiFactorAuthAge",
+                now.saturating_sub(session.issued_at).to_string(),
+            );
+        }
+        ctx.insert("aws:TokenIssueTime", iso8601(session.issued_at));
+        for (k, v) in &session.tags {
+            ctx.insert(&format!("aws:PrincipalTag/{k}"), v.clone());
+        }
+        if let Some(s) = &session.source_identity {
+            ctx.insert("aws:SourceIdentity", s.clone());
+        }
+    }
+    request_tags(req, &mut ctx);
+    if req.service == Service::Sts && req.action == "AssumeRole" {
+        for (param, key) in [
+            ("ExternalId", "sts:ExternalId"),
+            ("RoleSessionName", "sts:RoleSessionName"),
+            ("SourceIdentity", "sts:SourceIdentity"),
+        ] {
+            if let Some(v) = req.params.get(param) {
+                ctx.insert(key, v);
+            }
+        }
+        let transitive = req.params.members("TransitiveTagKeys.member");
+        if !transitive.is_empty() {
+            ctx.set("sts:TransitiveTagKeys", transitive);
+        }
+    }
+    ctx
+}
+
+/// `aws:RequestTag/KEY` and `aws:TagKeys` for requests that carry `Tags.member.N`.
+fn request_tags(req: &AuthzRequest<'_>, ctx: &mut Context) {
+    let tags = req.params.structs("Tags.member");
+    if tags.is_empty() {
+        if let Some(keys) = Some(req.params.members("TagKeys.member")).filter(|k| !k.is_empty()) {
+            ctx.set("aws:TagKeys", keys);
+        }
+        return;
+    }
+    let mut keys = Vec::with_capacity(tags.len());
+    for fields in tags {
+        let key = fields.iter().find(|(f, _)| *f == "Key").map(|(_, v)| *v);
+        let value = fields.iter().find(|(f, _)| *f == "Value").map(|(_, v)| *v);
+        if let (Some(k), Some(v)) = (key, value) {
+            ctx.insert(&format!("aws:RequestTag/{k}"), v);
+            keys.push(k);
+        }
+    }
+    ctx.set("aws:TagKeys", keys);
+}
