@@ -38,8 +38,15 @@ async fn managed_policy_versions() {
         .policy
         .expect("Policy");
     let arn = policy.arn.clone().expect("Arn");
-    assert_eq!(arn, format!("arn:aws:iam::{ACCOUNT_ID}:policy/team/sts-only"));
-    assert!(policy.policy_id.as_deref().unwrap_or("").starts_with("ANPA"));
+    assert_eq!(
+        arn,
+        format!("arn:aws:iam::{ACCOUNT_ID}:policy/team/sts-only")
+    );
+    assert!(policy
+        .policy_id
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("ANPA"));
     assert_eq!(policy.default_version_id.as_deref(), Some("v1"));
     assert_eq!(policy.attachment_count, Some(0));
 
@@ -256,24 +263,27 @@ async fn attach_and_detach_managed_policies() {
         .expect("ListEntitiesForPolicy");
     let names = |v: Option<Vec<String>>| v.unwrap_or_default();
     assert_eq!(
-        names(entities.policy_users.map(|v| v
-            .into_iter()
-            .filter_map(|u| u.user_name)
-            .collect())),
+        names(
+            entities
+                .policy_users
+                .map(|v| v.into_iter().filter_map(|u| u.user_name).collect())
+        ),
         ["u1"]
     );
     assert_eq!(
-        names(entities.policy_groups.map(|v| v
-            .into_iter()
-            .filter_map(|g| g.group_name)
-            .collect())),
+        names(
+            entities
+                .policy_groups
+                .map(|v| v.into_iter().filter_map(|g| g.group_name).collect())
+        ),
         ["g1"]
     );
     assert_eq!(
-        names(entities.policy_roles.map(|v| v
-            .into_iter()
-            .filter_map(|r| r.role_name)
-            .collect())),
+        names(
+            entities
+                .policy_roles
+                .map(|v| v.into_iter().filter_map(|r| r.role_name).collect())
+        ),
         ["r1"]
     );
 

@@ -34,7 +34,10 @@ async fn role_lifecycle() {
         .expect("Role");
     assert_eq!(role.role_name, "deployer");
     assert_eq!(role.path, "/ci/");
-    assert_eq!(role.arn, format!("arn:aws:iam::{ACCOUNT_ID}:role/ci/deployer"));
+    assert_eq!(
+        role.arn,
+        format!("arn:aws:iam::{ACCOUNT_ID}:role/ci/deployer")
+    );
     assert!(role.role_id.starts_with("AROA"), "role id {}", role.role_id);
 
     let got = iam
@@ -84,7 +87,10 @@ async fn role_lifecycle() {
         .unwrap()
         .roles;
     assert_eq!(
-        roles.iter().map(|r| r.role_name.as_str()).collect::<Vec<_>>(),
+        roles
+            .iter()
+            .map(|r| r.role_name.as_str())
+            .collect::<Vec<_>>(),
         ["deployer"]
     );
 
@@ -119,12 +125,7 @@ async fn role_lifecycle() {
 async fn max_session_duration_bounds() {
     let server = TestServer::start();
     let iam = server.iam();
-    for (duration, ok) in [
-        (3599, false),
-        (3600, true),
-        (43200, true),
-        (43201, false),
-    ] {
+    for (duration, ok) in [(3599, false), (3600, true), (43200, true), (43201, false)] {
         let name = format!("r{duration}");
         let result = iam
             .create_role()
@@ -215,8 +216,15 @@ async fn group_membership() {
         .expect("CreateGroup")
         .group
         .unwrap();
-    assert_eq!(group.arn, format!("arn:aws:iam::{ACCOUNT_ID}:group/ops/admins"));
-    assert!(group.group_id.starts_with("AGPA"), "group id {}", group.group_id);
+    assert_eq!(
+        group.arn,
+        format!("arn:aws:iam::{ACCOUNT_ID}:group/ops/admins")
+    );
+    assert!(
+        group.group_id.starts_with("AGPA"),
+        "group id {}",
+        group.group_id
+    );
 
     for name in ["ann", "ben"] {
         iam.create_user().user_name(name).send().await.unwrap();
@@ -253,7 +261,10 @@ async fn group_membership() {
         .unwrap()
         .groups;
     assert_eq!(
-        groups.iter().map(|g| g.group_name.as_str()).collect::<Vec<_>>(),
+        groups
+            .iter()
+            .map(|g| g.group_name.as_str())
+            .collect::<Vec<_>>(),
         ["admins"]
     );
 

@@ -11,7 +11,11 @@ use common::{error_code, error_status, Creds, TestServer, ACCOUNT_ID};
 
 async fn create_user_with_key(server: &TestServer, name: &str) -> Creds {
     let iam = server.iam();
-    iam.create_user().user_name(name).send().await.expect("CreateUser");
+    iam.create_user()
+        .user_name(name)
+        .send()
+        .await
+        .expect("CreateUser");
     let key = iam
         .create_access_key()
         .user_name(name)

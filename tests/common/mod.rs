@@ -18,10 +18,10 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
-use aws_config::retry::RetryConfig;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -396,8 +396,7 @@ pub fn http_get(host: &str, path: &str) -> std::io::Result<(u16, String)> {
 
 /// Parses the INI-like `root-credentials` file the server writes when no root key is given.
 pub fn read_root_credentials_file(path: &Path) -> Creds {
-    let text = fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let value = |key: &str| {
         text.lines()
             .filter_map(|l| l.split_once('='))

@@ -120,7 +120,9 @@ impl RawClient {
     ) -> RawResponse {
         let url = self.url("/");
         let mut headers = vec![("content-type".to_string(), FORM_CONTENT_TYPE.to_string())];
-        headers.extend(sigv4_headers("POST", &url, &headers, body, creds, service, time));
+        headers.extend(sigv4_headers(
+            "POST", &url, &headers, body, creds, service, time,
+        ));
         self.send("POST", &url, &headers, body.to_vec()).await
     }
 
@@ -208,6 +210,39 @@ pub fn presign(
     out
 }
 
+/// Sends `head` (request line and headers, ending in a blank line) and then `body` over a plain
+/// TCP connection while another thread reads, the way curl does: a server that answers early (413
+/// for a body over its limit) and closes is still heard. Returns the status line's code and the
+/// whole response text; write errors after an early answer are expected and ignored.
+pub fn send_over_tcp(host: &str, head: &str, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("read timeout");
+    let mut reader = stream.try_clone().expect("clone the stream");
+    let read = std::thread::spawn(move || {
+        let mut response = Vec::new();
+        // A reset after the answer arrived is fine: keep what was read.
+        let _ = reader.read_to_end(&mut response);
+        String::from_utf8_lossy(&response).into_owned()
+    });
+    if stream.write_all(head.as_bytes()).is_ok() {
+        for chunk in body.chunks(64 * 1024) {
+            if stream.write_all(chunk).is_err() {
+                break;
+            }
+        }
+    }
+    let response = read.join().expect("reader thread");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP status line in {response:?}"));
+    (status, response)
+}
+
 /// The two HMACs SigV2 allows.
 #[derive(Clone, Copy, Debug)]
 pub enum SigV2Method {
@@ -279,8 +314,9 @@ pub fn sigv2_query(
         "{method}\n{}\n{path}\n{canonical}",
         host.to_ascii_lowercase()
     );
-    let signature = base64::engine::general_purpose::STANDARD.encode(
-        signature_method.mac(creds.secret_access_key.as_bytes(), string_to_sign.as_bytes()),
-    );
+    let signature = base64::engine::general_purpose::STANDARD.encode(signature_method.mac(
+        creds.secret_access_key.as_bytes(),
+        string_to_sign.as_bytes(),
+    ));
     format!("{canonical}&Signature={}", encode(&signature))
 }

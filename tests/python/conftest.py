@@ -45,7 +45,8 @@ def tessera_bin():
 class TesseraServer:
     """One `tessera serve` on an ephemeral port with its own data directory."""
 
-    def __init__(self, data_dir, log_path):
+    def __init__(self, data_dir, log_path, extra_env=None):
+        self.extra_env = dict(extra_env or {})
         self.data_dir = str(data_dir)
         self.log_path = str(log_path)
         self.proc = None
@@ -66,6 +67,7 @@ class TesseraServer:
             TESSERA_ROOT_SECRET_ACCESS_KEY=ROOT_SECRET_ACCESS_KEY,
             TESSERA_ACCOUNT_ID=ACCOUNT_ID,
         )
+        env.update(self.extra_env)
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(

@@ -54,6 +54,8 @@ pub use bootstrap::{
 pub use error::IamError;
 pub use lookups::{IdentityPolicies, NamedPolicy};
 pub use model::Account;
+/// The XML namespace of IAM responses, for the server's error envelope.
+pub use xml::XMLNS;
 
 use cache::KeyCache;
 use validate::Input;
@@ -97,6 +99,9 @@ macro_rules! actions {
         pub enum Action { $($name),* }
 
         impl Action {
+            /// Every action, in the order of AWS's documentation areas.
+            pub const ALL: &'static [Action] = &[$(Action::$name),*];
+
             pub fn parse(name: &str) -> Option<Self> {
                 match name {
                     $(stringify!($name) => Some(Action::$name),)*

@@ -400,6 +400,16 @@ async fn attachments_and_boundaries() {
     let (code, _, msg) = h.err(&[("Action", "DeleteUser"), ("UserName", "u")]).await;
     assert_eq!(code, "DeleteConflict");
     assert_eq!(msg, "Cannot delete entity, must detach all policies first.");
+    for (action, param, name) in [
+        ("DeleteRole", "RoleName", "r"),
+        ("DeleteGroup", "GroupName", "g"),
+    ] {
+        let (code, _, msg) = h.err(&[("Action", action), (param, name)]).await;
+        assert_eq!(code, "DeleteConflict", "{action}");
+        if action == "DeleteRole" {
+            assert_eq!(msg, "Cannot delete entity, must detach all policies first.");
+        }
+    }
     assert_eq!(
         h.err_code(&[
             ("Action", "AttachUserPolicy"),

@@ -44,23 +44,72 @@ impl ActionPattern {
         })
     }
 
-    /// `service` and `name` are the two halves of the request's action, in any case.
+    /// The lower-case service when it is written without wildcards (`iam` in `iam:Get*`).
+    pub(crate) fn literal_service(&self) -> Option<&str> {
+        match self {
+            ActionPattern::Scoped {
+                service: Glob::Exact(s),
+                ..
+            } => Some(s),
+            _ => None,
+        }
+    }
+
+    /// `service` and `name` must be ASCII-lower-cased by the caller (once per request).
+    #[inline]
     pub(crate) fn matches(&self, service: &str, name: &str) -> bool {
         match self {
             ActionPattern::All => true,
-            ActionPattern::Scoped { service: s, name: n } => {
-                s.matches(service, true) && n.matches(name, true)
-            }
+            // A literal service is compared before the name: most patterns fail there.
+            ActionPattern::Scoped {
+                service: Glob::Exact(s),
+                name: n,
+            } => s == service && n.matches(name),
+            ActionPattern::Scoped { service: s, name: n } => s.matches(service) && n.matches(name),
         }
     }
 }
 
 pub(crate) const VENDOR: &str = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
 
-/// Splits a request action `iam:GetUser`; an action without a colon has an empty service and
-/// matches only `*`-shaped patterns.
+/// Splits a lower-cased request action `iam:getuser`; an action without a colon has an empty
+/// service and matches only `*`-shaped patterns.
 pub(crate) fn split_action(action: &str) -> (&str, &str) {
     action.split_once(':').unwrap_or(("", action))
+}
+
+/// Lower-cases a request's action once, on the stack when it fits (actions are short).
+pub(crate) struct LoweredAction {
+    buf: [u8; 128],
+    len: usize,
+    spilled: Option<String>,
+}
+
+impl LoweredAction {
+    pub(crate) fn new(action: &str) -> LoweredAction {
+        let mut lowered = LoweredAction {
+            buf: [0; 128],
+            len: 0,
+            spilled: None,
+        };
+        match lowered.buf.get_mut(..action.len()) {
+            Some(slot) => {
+                slot.copy_from_slice(action.as_bytes());
+                slot.make_ascii_lowercase();
+                lowered.len = action.len();
+            }
+            None => lowered.spilled = Some(action.to_ascii_lowercase()),
+        }
+        lowered
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match &self.spilled {
+            Some(s) => s,
+            // ASCII lower-casing keeps UTF-8 valid; the fallback is unreachable but harmless.
+            None => std::str::from_utf8(&self.buf[..self.len]).unwrap_or(""),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -82,7 +131,8 @@ mod tests {
             ("s*:Get*", "sqs:GetQueueUrl", true),
         ];
         for (pattern, action, want) in cases {
-            let (service, name) = split_action(action);
+            let lowered = LoweredAction::new(action);
+            let (service, name) = split_action(lowered.as_str());
             let got = ActionPattern::parse(pattern).unwrap().matches(service, name);
             assert_eq!(got, want, "{pattern} {action}");
         }

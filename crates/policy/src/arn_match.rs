@@ -27,10 +27,10 @@ impl Segment {
 
     fn matches<'v>(&self, text: &str, lookup: &dyn Fn(&str) -> Option<&'v str>) -> bool {
         match self {
-            Segment::Static(glob) => glob.matches(text, false),
+            Segment::Static(glob) => glob.matches(text),
             Segment::Dynamic(t) => t
                 .render_glob(lookup)
-                .is_some_and(|glob| glob.matches(text, false)),
+                .is_some_and(|glob| glob.matches(text)),
         }
     }
 }
@@ -38,6 +38,8 @@ impl Segment {
 /// A compiled ARN pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ArnPattern {
+    /// The common shape: the first five segments literal (`arn:aws:s3:::`), compared at once.
+    Headed { head: String, resource: Segment },
     /// `arn:partition:service:region:account:resource`, each segment a pattern.
     Segments(Box<[Segment; 6]>),
     /// Anything that is not six segments (`*` above all) matches the whole text.
@@ -49,7 +51,20 @@ impl ArnPattern {
         let template = Template::parse(raw, substitute);
         let parts = template.split(':', 6);
         match <[Template; 6]>::try_from(parts) {
-            Ok(six) => ArnPattern::Segments(Box::new(six.map(Segment::new))),
+            Ok(six) => {
+                let [a, b, c, d, e, resource] = six.map(Segment::new);
+                let literal = |s: &Segment| match s {
+                    Segment::Static(Glob::Exact(text)) => Some(text.clone()),
+                    _ => None,
+                };
+                match [&a, &b, &c, &d, &e].map(literal) {
+                    [Some(a), Some(b), Some(c), Some(d), Some(e)] => ArnPattern::Headed {
+                        head: format!("{a}:{b}:{c}:{d}:{e}:"),
+                        resource,
+                    },
+                    _ => ArnPattern::Segments(Box::new([a, b, c, d, e, resource])),
+                }
+            }
             Err(_) => ArnPattern::Whole(Segment::new(template)),
         }
     }
@@ -61,6 +76,10 @@ impl ArnPattern {
     ) -> bool {
         match (self, &arn.segments) {
             (ArnPattern::Whole(seg), _) => seg.matches(arn.whole, lookup),
+            (ArnPattern::Headed { head, resource }, Some(segments)) => {
+                resource.matches(segments[5], lookup) && arn.head == head.as_str()
+            }
+            (ArnPattern::Headed { .. }, None) => false,
             // Resource, account and region first: they differ between policies far more often
             // than `arn:aws:service`, so mismatches end early.
             (ArnPattern::Segments(pattern), Some(segments)) => pattern
@@ -77,6 +96,8 @@ impl ArnPattern {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RequestArn<'a> {
     whole: &'a str,
+    /// The first five segments with their colons (`arn:aws:s3:::`).
+    head: &'a str,
     segments: Option<[&'a str; 6]>,
 }
 
@@ -91,8 +112,10 @@ impl<'a> RequestArn<'a> {
                 None => complete = false,
             }
         }
+        let head_len = segments[..5].iter().map(|s| s.len() + 1).sum::<usize>();
         RequestArn {
             whole,
+            head: whole.get(..head_len).unwrap_or(""),
             segments: (complete && segments[0] == "arn").then_some(segments),
         }
     }

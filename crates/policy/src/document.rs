@@ -9,6 +9,7 @@ use crate::action::ActionPattern;
 use crate::arn_match::ArnPattern;
 use crate::condition::ConditionBlock;
 use crate::error::PolicyError;
+use crate::index::ServiceIndex;
 use crate::json::{self, Json};
 use crate::principal::{string_list, PrincipalSet};
 use crate::validate::{check_resource, check_sid, check_trust_action, Version, DUPLICATE_SID};
@@ -68,6 +69,7 @@ pub struct Policy {
     version: Version,
     id: Option<String>,
     statements: Vec<Statement>,
+    index: ServiceIndex,
 }
 
 /// Parses an identity-based policy (user, group, role, boundary, session policy).
@@ -118,12 +120,14 @@ impl Policy {
             }
             statements.push(st);
         }
+        let index = ServiceIndex::build(statements.iter().map(|s| &s.action));
         Ok(Policy {
             text: doc.to_owned(),
             kind,
             version,
             id,
             statements,
+            index,
         })
     }
 
@@ -146,6 +150,14 @@ impl Policy {
 
     pub fn statements(&self) -> &[Statement] {
         &self.statements
+    }
+
+    /// The statements that may match an action of `service` (lower-cased), with their numbers,
+    /// in order.
+    pub(crate) fn candidates<'p>(&'p self, service: &str) -> impl Iterator<Item = (usize, &'p Statement)> {
+        self.index
+            .candidates(service)
+            .filter_map(|i| self.statements.get(i).map(|s| (i, s)))
     }
 
     /// Every principal named in `Principal`/`NotPrincipal`, as `(type, value)` with account ids

@@ -17,10 +17,10 @@
 //! Across accounts, the caller's side (identity ∩ boundary ∩ session) and a resource-policy grant
 //! are both needed.
 
-use crate::action::split_action;
+use crate::action::{split_action, LoweredAction};
 use crate::arn_match::{ArnPattern, RequestArn};
 use crate::context::{Context, Env};
-use crate::document::{Effect, Policy, Polarity, Statement};
+use crate::document::{Effect, Policy, PolicyKind, Polarity, Statement};
 use crate::principal::{Grant, PrincipalInfo, PrincipalKind};
 
 /// One request to authorize.
@@ -128,7 +128,8 @@ impl Decision<'_> {
 
 /// Evaluates `req` against `set` as AWS does.
 pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
-    let ev = Evaluator::new(req);
+    let action = LoweredAction::new(req.action);
+    let ev = Evaluator::new(req, action.as_str());
     let kind = req.principal.kind;
     // Identity-side policies apply to IAM identities and their sessions only.
     let has_identity = matches!(
@@ -156,6 +157,15 @@ pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
     let resource = set.resource.map(|r| ev.scan_resource(r)).unwrap_or_default();
     if let Some(s) = resource.deny {
         return deny(PolicyType::Resource, s);
+    }
+    // A role's trust policy must itself allow the caller: unlike other resource policies, an
+    // identity policy alone never lets anyone assume a role.
+    if set.resource.is_some_and(|r| r.kind() == PolicyKind::Trust) && resource.allow.is_none() {
+        return Decision {
+            verdict: Verdict::ImplicitDeny,
+            policy_type: PolicyType::Resource,
+            statement: None,
+        };
     }
 
     let allow = |policy_type, statement| Decision {
@@ -253,8 +263,9 @@ struct Evaluator<'r> {
 }
 
 impl<'r> Evaluator<'r> {
-    fn new(req: &Request<'r>) -> Evaluator<'r> {
-        let (service, name) = split_action(req.action);
+    /// `action` is the request's action, lower-cased.
+    fn new(req: &Request<'r>, action: &'r str) -> Evaluator<'r> {
+        let (service, name) = split_action(action);
         Evaluator {
             service,
             name,
@@ -269,7 +280,7 @@ impl<'r> Evaluator<'r> {
     fn scan<'a>(&self, policies: &[&'a Policy]) -> Scan<'a> {
         let mut out = Scan::default();
         for (pi, policy) in policies.iter().enumerate() {
-            for (si, st) in policy.statements().iter().enumerate() {
+            for (si, st) in policy.candidates(self.service) {
                 let wanted = match st.effect() {
                     Effect::Deny => out.deny.is_none(),
                     Effect::Allow => out.allow.is_none(),
@@ -293,7 +304,7 @@ impl<'r> Evaluator<'r> {
 
     fn scan_resource<'a>(&self, policy: &'a Policy) -> ResourceScan<'a> {
         let mut out = ResourceScan::default();
-        for (si, st) in policy.statements().iter().enumerate() {
+        for (si, st) in policy.candidates(self.service) {
             let Some(grant) = self.applies(st) else { continue };
             let r = StatementRef {
                 policy_index: 0,

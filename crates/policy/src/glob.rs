@@ -48,7 +48,7 @@ impl Glob {
         }
     }
 
-    /// Lower-cases literal text, for patterns matched with `fold` (actions).
+    /// Lower-cases literal text, for patterns matched against lower-cased text (actions).
     pub(crate) fn to_ascii_lowercase(&self) -> Glob {
         match self {
             Glob::Any => Glob::Any,
@@ -66,17 +66,15 @@ impl Glob {
         }
     }
 
-    /// `fold` compares ASCII letters case-insensitively (action names); the pattern must then be
-    /// lower-case already.
-    pub(crate) fn matches(&self, text: &str, fold: bool) -> bool {
+    /// Case-sensitive; callers lower-case both sides where AWS ignores case (actions). Inlined
+    /// so each call site predicts its own common shape.
+    #[inline]
+    pub(crate) fn matches(&self, text: &str) -> bool {
         match self {
             Glob::Any => true,
-            Glob::Exact(l) => eq(text.as_bytes(), l.as_bytes(), fold),
-            Glob::Prefix(l) => text
-                .as_bytes()
-                .get(..l.len())
-                .is_some_and(|head| eq(head, l.as_bytes(), fold)),
-            Glob::General(pieces) => match_pieces(pieces, text, fold),
+            Glob::Exact(l) => text.as_bytes() == l.as_bytes(),
+            Glob::Prefix(l) => text.as_bytes().starts_with(l.as_bytes()),
+            Glob::General(pieces) => match_pieces(pieces, text),
         }
     }
 }
@@ -100,28 +98,13 @@ pub(crate) fn push_wild_text(pieces: &mut Vec<Piece>, text: &str) {
     }
 }
 
-/// Policy literals are short: a byte loop beats a call to `memcmp` for them.
-#[inline]
-fn eq(a: &[u8], b: &[u8], fold: bool) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    if fold {
-        a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
-    } else if a.len() <= 32 {
-        a.iter().zip(b).all(|(x, y)| x == y)
-    } else {
-        a == b
-    }
-}
-
 fn char_len_at(text: &str, at: usize) -> usize {
     text[at..].chars().next().map_or(1, char::len_utf8)
 }
 
 /// Greedy match that remembers only the last `*`: sufficient for `*`/`?` patterns and linear in
 /// practice.
-fn match_pieces(pieces: &[Piece], text: &str, fold: bool) -> bool {
+fn match_pieces(pieces: &[Piece], text: &str) -> bool {
     let bytes = text.as_bytes();
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut resume: Option<(usize, usize)> = None;
@@ -139,7 +122,7 @@ fn match_pieces(pieces: &[Piece], text: &str, fold: bool) -> bool {
             Some(Piece::Lit(l))
                 if bytes
                     .get(ti..ti + l.len())
-                    .is_some_and(|s| eq(s, l.as_bytes(), fold)) =>
+                    .is_some_and(|s| s == l.as_bytes()) =>
             {
                 ti += l.len();
                 true
@@ -190,22 +173,21 @@ mod tests {
             ("a**b", "ab", true),
         ];
         for (pattern, text, want) in cases {
-            assert_eq!(Glob::parse(pattern).matches(text, false), want, "{pattern} {text}");
+            assert_eq!(Glob::parse(pattern).matches(text), want, "{pattern} {text}");
         }
     }
 
     #[test]
-    fn folding_is_ascii_case_insensitive() {
-        let g = Glob::parse("Get*").to_ascii_lowercase();
-        assert!(g.matches("GETUSER", true));
-        assert!(g.matches("getUser", true));
-        assert!(!Glob::parse("get*").matches("GetUser", false));
+    fn lowering_keeps_wildcards() {
+        let g = Glob::parse("Get*U?er").to_ascii_lowercase();
+        assert!(g.matches("getxuser"));
+        assert!(!g.matches("GetxUser"));
     }
 
     #[test]
     fn many_stars_stay_fast() {
         let pattern = format!("{}b", "*a".repeat(200));
         let text = "a".repeat(5000);
-        assert!(!Glob::parse(&pattern).matches(&text, false));
+        assert!(!Glob::parse(&pattern).matches(&text));
     }
 }

@@ -7,7 +7,7 @@
 //! Layout:
 //! - `json` strict JSON (duplicate keys refused, bounded depth);
 //! - `document` the grammar and compiled [`Policy`]; `validate` IAM's extra rules and sizes;
-//! - `action`, `arn_match`, `glob` patterns; `principal` the `Principal` element and callers;
+//! - `action`, `arn_match`, `glob` patterns; `index` statements per service; `principal` the `Principal` element and callers;
 //! - `condition/` one file per operator family; `variables` `${…}` substitution;
 //! - `context` the request's condition keys; `evaluate` the decision.
 
@@ -19,6 +19,7 @@ mod document;
 mod error;
 mod evaluate;
 mod glob;
+mod index;
 mod json;
 mod principal;
 mod validate;

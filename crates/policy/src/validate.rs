@@ -84,14 +84,14 @@ pub(crate) fn check_resource(raw: &str) -> Result<(), PolicyError> {
     Ok(())
 }
 
-/// The actions a role trust policy may name.
+/// The actions a role trust policy may name (lower-cased, as action matching expects).
 const TRUST_ACTIONS: [(&str, &str); 6] = [
-    ("sts", "AssumeRole"),
-    ("sts", "AssumeRoleWithSAML"),
-    ("sts", "AssumeRoleWithWebIdentity"),
-    ("sts", "TagSession"),
-    ("sts", "SetSourceIdentity"),
-    ("sts", "SetContext"),
+    ("sts", "assumerole"),
+    ("sts", "assumerolewithsaml"),
+    ("sts", "assumerolewithwebidentity"),
+    ("sts", "tagsession"),
+    ("sts", "setsourceidentity"),
+    ("sts", "setcontext"),
 ];
 
 pub(crate) fn check_trust_action(pattern: &ActionPattern) -> Result<(), PolicyError> {

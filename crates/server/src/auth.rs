@@ -6,6 +6,7 @@
 //! secret sealed inside it.
 
 use crate::app::App;
+use crate::classify::Service;
 use crate::incoming::Incoming;
 use sha2::{Digest, Sha256};
 use tessera_core::Principal;
@@ -87,6 +88,7 @@ pub async fn authenticate(
     app: &App,
     req: &Incoming,
     form: Option<&[(String, String)]>,
+    service: Service,
 ) -> Result<Caller, AuthError> {
     let headers: Vec<(&str, &str)> = req
         .headers
@@ -114,6 +116,11 @@ pub async fn authenticate(
         app.signing_keys(),
     )
     .map_err(AuthError::Signature)?;
+    if session.is_none() {
+        app.iam()
+            .record_key_use(&parsed.access_key_id, service.name(), app.region())
+            .await;
+    }
     Ok(Caller {
         principal,
         access_key_id: parsed.access_key_id,

@@ -87,7 +87,11 @@ fn serve(args: ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        match crate::http::serve(app, args.listen).await {
+        let served = crate::http::serve(app.clone(), args.listen).await;
+        if let Err(e) = app.iam().flush_key_usage().await {
+            tracing::warn!("could not save access-key usage at shutdown: {e}");
+        }
+        match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!("tessera stopped with an error: {e:#}");

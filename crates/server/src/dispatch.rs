@@ -86,7 +86,7 @@ async fn query_service(
 ) -> Result<String, AwsError> {
     let action = params.action().unwrap_or("").to_owned();
     let form_pairs = form.map(QueryParams::pairs);
-    let caller = match authenticate(app, req, form_pairs).await {
+    let caller = match authenticate(app, req, form_pairs, service).await {
         Ok(c) => c,
         Err(e) => {
             let err = e.to_aws();

@@ -12,6 +12,12 @@ use crate::{sqlite, StoreError, Tx};
 
 /// What a storage backend provides. Object-safe so that [`Store`] stays one concrete type whatever
 /// backend was opened, and callers never change when a backend is added.
+///
+/// A PostgreSQL backend fits the same shape: `read_blocking` on a pooled client in a
+/// `REPEATABLE READ READ ONLY` transaction, `submit` into a writer thread that batches jobs into
+/// one `SERIALIZABLE` transaction with a savepoint per job. A closure is `FnOnce`, so it cannot be
+/// re-run after a serialization failure: such a backend retries only the transaction statements it
+/// controls and otherwise answers the batch with an error.
 pub(crate) trait Backend: Send + Sync {
     /// Queues a write job. The backend must eventually call [`WriteJob::finish`] exactly once,
     /// with `Err` if it cannot run it (e.g. [`StoreError::Closed`]).

@@ -284,7 +284,7 @@ impl Clause {
         match (self.family, policy) {
             (Family::StringEquals, Parsed::Text(p)) => p == actual,
             (Family::StringEqualsIgnoreCase, Parsed::Text(p)) => string::eq_folded(p, actual),
-            (Family::StringLike, Parsed::Glob(g)) => g.matches(actual, false),
+            (Family::StringLike, Parsed::Glob(g)) => g.matches(actual),
             (Family::Numeric(cmp), Parsed::Number(p)) => numeric::test(cmp, *p, actual),
             (Family::Date(cmp), Parsed::Instant(p)) => date::test(cmp, *p, actual),
             (Family::Bool, Parsed::Bool(p)) => boolean::test(*p, actual),
