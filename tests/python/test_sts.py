@@ -319,3 +319,13 @@ def test_expired_credentials_are_refused(short_server):
         short_server.client("sts", session).get_caller_identity()
     assert code(e) == "ExpiredToken"
     assert sts.get_caller_identity()
+
+
+def test_get_access_key_info(server, iam, sts):
+    bob = make_user(iam, "bob")
+    assert sts.get_access_key_info(AccessKeyId=bob["aws_access_key_id"])["Account"] == ACCOUNT_ID
+    temp = sts.get_session_token()["Credentials"]["AccessKeyId"]
+    assert sts.get_access_key_info(AccessKeyId=temp)["Account"] == ACCOUNT_ID
+    with pytest.raises(ClientError) as e:
+        server.client("sts", bob).get_access_key_info(AccessKeyId=temp)
+    assert code(e) == "AccessDenied"

@@ -4,7 +4,9 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use tessera_policy::{evaluate, parse, Context, Policy, PolicySet, PrincipalInfo, PrincipalKind, Request, Verdict};
+use tessera_policy::{
+    evaluate, parse, Context, Policy, PolicySet, PrincipalInfo, PrincipalKind, Request, Verdict,
+};
 
 /// Four statements per policy, ten policies: user inline + managed, two groups' policies.
 fn policies() -> Vec<Policy> {
@@ -65,11 +67,36 @@ fn bench(c: &mut Criterion) {
         ..PolicySet::default()
     };
     let requests = [
-        ("allow_s3_last_policy", "s3:GetObject", "arn:aws:s3:::team-9/reports/q3.csv", Verdict::Allow),
-        ("allow_sqs", "sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:jobs-4-high", Verdict::Allow),
-        ("allow_variable", "iam:CreateAccessKey", "arn:aws:iam::111122223333:user/bob", Verdict::Allow),
-        ("implicit_deny", "s3:PutObject", "arn:aws:s3:::team-3/x", Verdict::ImplicitDeny),
-        ("explicit_deny", "s3:DeleteObject", "arn:aws:s3:::team-3/x", Verdict::ExplicitDeny),
+        (
+            "allow_s3_last_policy",
+            "s3:GetObject",
+            "arn:aws:s3:::team-9/reports/q3.csv",
+            Verdict::Allow,
+        ),
+        (
+            "allow_sqs",
+            "sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:111122223333:jobs-4-high",
+            Verdict::Allow,
+        ),
+        (
+            "allow_variable",
+            "iam:CreateAccessKey",
+            "arn:aws:iam::111122223333:user/bob",
+            Verdict::Allow,
+        ),
+        (
+            "implicit_deny",
+            "s3:PutObject",
+            "arn:aws:s3:::team-3/x",
+            Verdict::ImplicitDeny,
+        ),
+        (
+            "explicit_deny",
+            "s3:DeleteObject",
+            "arn:aws:s3:::team-3/x",
+            Verdict::ExplicitDeny,
+        ),
     ];
     let mut group = c.benchmark_group("evaluate");
     group.throughput(Throughput::Elements(1));

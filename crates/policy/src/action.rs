@@ -4,7 +4,7 @@
 //! matching a request.
 
 use crate::error::PolicyError;
-use crate::glob::Glob;
+use crate::glob::{bytes_eq, Glob};
 
 /// A compiled `Action`/`NotAction` value: service and name lower-cased once at parse time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,13 +64,17 @@ impl ActionPattern {
             ActionPattern::Scoped {
                 service: Glob::Exact(s),
                 name: n,
-            } => s == service && n.matches(name),
-            ActionPattern::Scoped { service: s, name: n } => s.matches(service) && n.matches(name),
+            } => bytes_eq(s.as_bytes(), service.as_bytes()) && n.matches(name),
+            ActionPattern::Scoped {
+                service: s,
+                name: n,
+            } => s.matches(service) && n.matches(name),
         }
     }
 }
 
-pub(crate) const VENDOR: &str = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
+pub(crate) const VENDOR: &str =
+    "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
 
 /// Splits a lower-cased request action `iam:getuser`; an action without a colon has an empty
 /// service and matches only `*`-shaped patterns.
@@ -133,7 +137,9 @@ mod tests {
         for (pattern, action, want) in cases {
             let lowered = LoweredAction::new(action);
             let (service, name) = split_action(lowered.as_str());
-            let got = ActionPattern::parse(pattern).unwrap().matches(service, name);
+            let got = ActionPattern::parse(pattern)
+                .unwrap()
+                .matches(service, name);
             assert_eq!(got, want, "{pattern} {action}");
         }
     }
@@ -143,7 +149,10 @@ mod tests {
         let cases = [
             ("iam", VENDOR),
             (":GetUser", VENDOR),
-            ("iam:Get:User", "Actions/Condition can contain only one colon."),
+            (
+                "iam:Get:User",
+                "Actions/Condition can contain only one colon.",
+            ),
             ("i am:GetUser", "Vendor i am is not valid"),
             ("iam:", crate::error::SYNTAX),
         ];

@@ -4,7 +4,7 @@
 //! `*` never spans a colon in the first five segments (AWS's rule). Must never treat text that
 //! came from a policy variable as a wildcard.
 
-use crate::glob::Glob;
+use crate::glob::{bytes_eq, Glob};
 use crate::variables::Template;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,9 +28,7 @@ impl Segment {
     fn matches<'v>(&self, text: &str, lookup: &dyn Fn(&str) -> Option<&'v str>) -> bool {
         match self {
             Segment::Static(glob) => glob.matches(text),
-            Segment::Dynamic(t) => t
-                .render_glob(lookup)
-                .is_some_and(|glob| glob.matches(text)),
+            Segment::Dynamic(t) => t.render_glob(lookup).is_some_and(|glob| glob.matches(text)),
         }
     }
 }
@@ -77,7 +75,8 @@ impl ArnPattern {
         match (self, &arn.segments) {
             (ArnPattern::Whole(seg), _) => seg.matches(arn.whole, lookup),
             (ArnPattern::Headed { head, resource }, Some(segments)) => {
-                resource.matches(segments[5], lookup) && arn.head == head.as_str()
+                resource.matches(segments[5], lookup)
+                    && bytes_eq(arn.head.as_bytes(), head.as_bytes())
             }
             (ArnPattern::Headed { .. }, None) => false,
             // Resource, account and region first: they differ between policies far more often
@@ -143,14 +142,42 @@ mod tests {
             ("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b:c", true),
             ("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket", false),
             ("arn:aws:s3:::bucket*", "arn:aws:s3:::bucket-2", true),
-            ("arn:aws:sqs:*:123456789012:q*", "arn:aws:sqs:us-east-1:123456789012:queue", true),
-            ("arn:aws:sqs:*:123456789012:q*", "arn:aws:sqs:us-east-1:210987654321:queue", false),
-            ("arn:aws:iam::*:user/*", "arn:aws:iam::123456789012:user/bob", true),
+            (
+                "arn:aws:sqs:*:123456789012:q*",
+                "arn:aws:sqs:us-east-1:123456789012:queue",
+                true,
+            ),
+            (
+                "arn:aws:sqs:*:123456789012:q*",
+                "arn:aws:sqs:us-east-1:210987654321:queue",
+                false,
+            ),
+            (
+                "arn:aws:iam::*:user/*",
+                "arn:aws:iam::123456789012:user/bob",
+                true,
+            ),
             // A `*` in the region segment never spans colons.
-            ("arn:aws:sqs:*:123456789012:q", "arn:aws:sqs:us-east-1:x:123456789012:q", false),
-            ("arn:aws:iam::123456789012:user/${aws:username}", "arn:aws:iam::123456789012:user/bob", true),
-            ("arn:aws:iam::123456789012:user/${aws:username}", "arn:aws:iam::123456789012:user/eve", false),
-            ("arn:aws:iam::123456789012:user/${aws:missing}", "arn:aws:iam::123456789012:user/", false),
+            (
+                "arn:aws:sqs:*:123456789012:q",
+                "arn:aws:sqs:us-east-1:x:123456789012:q",
+                false,
+            ),
+            (
+                "arn:aws:iam::123456789012:user/${aws:username}",
+                "arn:aws:iam::123456789012:user/bob",
+                true,
+            ),
+            (
+                "arn:aws:iam::123456789012:user/${aws:username}",
+                "arn:aws:iam::123456789012:user/eve",
+                false,
+            ),
+            (
+                "arn:aws:iam::123456789012:user/${aws:missing}",
+                "arn:aws:iam::123456789012:user/",
+                false,
+            ),
             ("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/x", false),
             ("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/*", true),
             ("ARN:aws:s3:::b", "arn:aws:s3:::b", false),
@@ -164,7 +191,10 @@ mod tests {
 
     #[test]
     fn account_segment() {
-        assert_eq!(RequestArn::new("arn:aws:sqs:r:123:q").account(), Some("123"));
+        assert_eq!(
+            RequestArn::new("arn:aws:sqs:r:123:q").account(),
+            Some("123")
+        );
         assert_eq!(RequestArn::new("arn:aws:s3:::b").account(), None);
         assert_eq!(RequestArn::new("*").account(), None);
     }

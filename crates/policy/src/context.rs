@@ -146,7 +146,8 @@ impl<'r> Env<'r> {
             "aws:username" => p.username.as_deref().unwrap_or(""),
             _ => return None,
         };
-        (!derived.is_empty() && p.kind != PrincipalKind::Anonymous).then_some(KeyValues::One(derived))
+        (!derived.is_empty() && p.kind != PrincipalKind::Anonymous)
+            .then_some(KeyValues::One(derived))
     }
 
     /// The value a policy variable takes: only single-valued keys substitute.
@@ -164,7 +165,10 @@ mod tests {
         let mut ctx = Context::new();
         ctx.insert("aws:TagKeys", "a").insert("AWS:tagkeys", "b");
         ctx.set("s3:prefix", Vec::<String>::new());
-        assert_eq!(ctx.get("aws:tagkeys"), Some(&["a".to_owned(), "b".to_owned()][..]));
+        assert_eq!(
+            ctx.get("aws:tagkeys"),
+            Some(&["a".to_owned(), "b".to_owned()][..])
+        );
         assert_eq!(ctx.get("S3:Prefix"), Some(&[][..]));
         assert_eq!(ctx.get("aws:SourceIp"), None);
     }

@@ -154,7 +154,10 @@ impl Policy {
 
     /// The statements that may match an action of `service` (lower-cased), with their numbers,
     /// in order.
-    pub(crate) fn candidates<'p>(&'p self, service: &str) -> impl Iterator<Item = (usize, &'p Statement)> {
+    pub(crate) fn candidates<'p>(
+        &'p self,
+        service: &str,
+    ) -> impl Iterator<Item = (usize, &'p Statement)> {
         self.index
             .candidates(service)
             .filter_map(|i| self.statements.get(i).map(|s| (i, s)))
@@ -199,11 +202,18 @@ fn pick<'j>(
     }
 }
 
-fn parse_statement(raw: &Json, kind: PolicyKind, version: Version) -> Result<Statement, PolicyError> {
+fn parse_statement(
+    raw: &Json,
+    kind: PolicyKind,
+    version: Version,
+) -> Result<Statement, PolicyError> {
     let Json::Object(fields) = raw else {
         return Err(PolicyError::syntax());
     };
-    if fields.iter().any(|(k, _)| !STATEMENT_FIELDS.contains(&k.as_str())) {
+    if fields
+        .iter()
+        .any(|(k, _)| !STATEMENT_FIELDS.contains(&k.as_str()))
+    {
         return Err(PolicyError::syntax());
     }
     let field = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v);
@@ -240,7 +250,11 @@ fn parse_statement(raw: &Json, kind: PolicyKind, version: Version) -> Result<Sta
     let substitute = version.substitutes();
     let resource = match (pick(fields, "Resource", "NotResource")?, kind) {
         (Some(_), PolicyKind::Trust) => {
-            let name = if field("Resource").is_some() { "Resource" } else { "NotResource" };
+            let name = if field("Resource").is_some() {
+                "Resource"
+            } else {
+                "NotResource"
+            };
             return Err(PolicyError::owned(format!("Has prohibited field {name}")));
         }
         (None, PolicyKind::Trust) => None,

@@ -20,7 +20,7 @@
 use crate::action::{split_action, LoweredAction};
 use crate::arn_match::{ArnPattern, RequestArn};
 use crate::context::{Context, Env};
-use crate::document::{Effect, Policy, PolicyKind, Polarity, Statement};
+use crate::document::{Effect, Polarity, Policy, PolicyKind, Statement};
 use crate::principal::{Grant, PrincipalInfo, PrincipalKind};
 
 /// One request to authorize.
@@ -142,7 +142,11 @@ pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
         statement: Some(statement),
     };
 
-    let identity = if has_identity { ev.scan(&set.identity) } else { Scan::default() };
+    let identity = if has_identity {
+        ev.scan(&set.identity)
+    } else {
+        Scan::default()
+    };
     if let Some(s) = identity.deny {
         return deny(PolicyType::Identity, s);
     }
@@ -150,11 +154,18 @@ pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
     if let Some(s) = boundary.and_then(|b| b.deny) {
         return deny(PolicyType::PermissionsBoundary, s);
     }
-    let session = set.session.as_deref().filter(|_| has_identity).map(|s| ev.scan(s));
+    let session = set
+        .session
+        .as_deref()
+        .filter(|_| has_identity)
+        .map(|s| ev.scan(s));
     if let Some(s) = session.and_then(|s| s.deny) {
         return deny(PolicyType::Session, s);
     }
-    let resource = set.resource.map(|r| ev.scan_resource(r)).unwrap_or_default();
+    let resource = set
+        .resource
+        .map(|r| ev.scan_resource(r))
+        .unwrap_or_default();
     if let Some(s) = resource.deny {
         return deny(PolicyType::Resource, s);
     }
@@ -217,7 +228,10 @@ pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
         return allow(PolicyType::AccountRoot, None);
     }
     if let Some((s, grant)) = resource.allow {
-        let session_like = matches!(kind, PrincipalKind::AssumedRole | PrincipalKind::FederatedUser);
+        let session_like = matches!(
+            kind,
+            PrincipalKind::AssumedRole | PrincipalKind::FederatedUser
+        );
         let limited = match grant {
             Grant::Direct => Some(false),
             Grant::Everyone => Some(session_like),
@@ -228,7 +242,11 @@ pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
             Some(false) => return allow(PolicyType::Resource, Some(s)),
             Some(true) if boundary_ok && session_ok => return allow(PolicyType::Resource, Some(s)),
             Some(true) => {
-                let gap = if boundary_ok { PolicyType::Session } else { PolicyType::PermissionsBoundary };
+                let gap = if boundary_ok {
+                    PolicyType::Session
+                } else {
+                    PolicyType::PermissionsBoundary
+                };
                 return implicit(gap);
             }
             None => {}
@@ -294,7 +312,12 @@ impl<'r> Evaluator<'r> {
                     sid: st.sid(),
                 };
                 match st.effect() {
-                    Effect::Deny => return Scan { deny: Some(r), ..out },
+                    Effect::Deny => {
+                        return Scan {
+                            deny: Some(r),
+                            ..out
+                        }
+                    }
                     Effect::Allow => out.allow = Some(r),
                 }
             }
@@ -305,7 +328,9 @@ impl<'r> Evaluator<'r> {
     fn scan_resource<'a>(&self, policy: &'a Policy) -> ResourceScan<'a> {
         let mut out = ResourceScan::default();
         for (si, st) in policy.candidates(self.service) {
-            let Some(grant) = self.applies(st) else { continue };
+            let Some(grant) = self.applies(st) else {
+                continue;
+            };
             let r = StatementRef {
                 policy_index: 0,
                 statement_index: si,

@@ -5,6 +5,7 @@
 
 use crate::action::ActionPattern;
 use crate::document::Polarity;
+use crate::glob::bytes_eq;
 
 /// Statement numbers per literal service, plus those any service can reach (`*`, `s*:…`,
 /// `NotAction`).
@@ -15,7 +16,9 @@ pub(crate) struct ServiceIndex {
 }
 
 impl ServiceIndex {
-    pub(crate) fn build<'a>(actions: impl Iterator<Item = &'a Polarity<Vec<ActionPattern>>>) -> ServiceIndex {
+    pub(crate) fn build<'a>(
+        actions: impl Iterator<Item = &'a Polarity<Vec<ActionPattern>>>,
+    ) -> ServiceIndex {
         let mut index = ServiceIndex::default();
         for (i, action) in actions.enumerate() {
             let services: Option<Vec<&str>> = match action {
@@ -43,7 +46,7 @@ impl ServiceIndex {
         let scoped = self
             .by_service
             .iter()
-            .find(|(s, _)| s == service)
+            .find(|(s, _)| bytes_eq(s.as_bytes(), service.as_bytes()))
             .map_or(&[][..], |(_, list)| list.as_slice());
         Candidates {
             a: scoped,
@@ -81,7 +84,8 @@ mod tests {
 
     #[test]
     fn candidates_keep_document_order() {
-        let p = |a: &[&str]| Polarity::Is(a.iter().map(|s| ActionPattern::parse(s).unwrap()).collect());
+        let p =
+            |a: &[&str]| Polarity::Is(a.iter().map(|s| ActionPattern::parse(s).unwrap()).collect());
         let actions = [
             p(&["s3:Get*"]),
             p(&["*"]),
@@ -91,8 +95,14 @@ mod tests {
             p(&["s*:List*"]),
         ];
         let index = ServiceIndex::build(actions.iter());
-        assert_eq!(index.candidates("s3").collect::<Vec<_>>(), vec![0, 1, 2, 3, 5]);
-        assert_eq!(index.candidates("iam").collect::<Vec<_>>(), vec![1, 3, 4, 5]);
+        assert_eq!(
+            index.candidates("s3").collect::<Vec<_>>(),
+            vec![0, 1, 2, 3, 5]
+        );
+        assert_eq!(
+            index.candidates("iam").collect::<Vec<_>>(),
+            vec![1, 3, 4, 5]
+        );
         assert_eq!(index.candidates("ec2").collect::<Vec<_>>(), vec![1, 3, 5]);
     }
 }

@@ -159,8 +159,8 @@ impl Reader<'_> {
             }
             self.require_digits()?;
         }
-        let text = std::str::from_utf8(&self.bytes[start..self.pos])
-            .map_err(|_| PolicyError::syntax())?;
+        let text =
+            std::str::from_utf8(&self.bytes[start..self.pos]).map_err(|_| PolicyError::syntax())?;
         Ok(Json::Number(text.to_owned()))
     }
 

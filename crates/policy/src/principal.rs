@@ -224,7 +224,11 @@ impl PrincipalSet {
         }
         out.extend(self.federated.iter().map(|f| ("Federated", f.clone())));
         out.extend(self.service.iter().map(|s| ("Service", s.clone())));
-        out.extend(self.canonical_user.iter().map(|c| ("CanonicalUser", c.clone())));
+        out.extend(
+            self.canonical_user
+                .iter()
+                .map(|c| ("CanonicalUser", c.clone())),
+        );
         out
     }
 }
@@ -300,7 +304,11 @@ mod tests {
 
     #[test]
     fn grant_table() {
-        let bob = principal(PrincipalKind::User, "arn:aws:iam::111122223333:user/bob", None);
+        let bob = principal(
+            PrincipalKind::User,
+            "arn:aws:iam::111122223333:user/bob",
+            None,
+        );
         let session = principal(
             PrincipalKind::AssumedRole,
             "arn:aws:sts::111122223333:assumed-role/admin/s1",
@@ -309,12 +317,32 @@ mod tests {
         let cases = [
             (r#""*""#, &bob, Some(Grant::Everyone)),
             (r#"{"AWS":"111122223333"}"#, &bob, Some(Grant::Account)),
-            (r#"{"AWS":"arn:aws:iam::111122223333:root"}"#, &bob, Some(Grant::Account)),
+            (
+                r#"{"AWS":"arn:aws:iam::111122223333:root"}"#,
+                &bob,
+                Some(Grant::Account),
+            ),
             (r#"{"AWS":"444455556666"}"#, &bob, None),
-            (r#"{"AWS":["111122223333","arn:aws:iam::111122223333:user/bob"]}"#, &bob, Some(Grant::Direct)),
-            (r#"{"AWS":"arn:aws:iam::111122223333:role/ops/admin"}"#, &session, Some(Grant::Parent)),
-            (r#"{"AWS":"arn:aws:sts::111122223333:assumed-role/admin/s1"}"#, &session, Some(Grant::Direct)),
-            (r#"{"AWS":"arn:aws:sts::111122223333:assumed-role/admin/s2"}"#, &session, None),
+            (
+                r#"{"AWS":["111122223333","arn:aws:iam::111122223333:user/bob"]}"#,
+                &bob,
+                Some(Grant::Direct),
+            ),
+            (
+                r#"{"AWS":"arn:aws:iam::111122223333:role/ops/admin"}"#,
+                &session,
+                Some(Grant::Parent),
+            ),
+            (
+                r#"{"AWS":"arn:aws:sts::111122223333:assumed-role/admin/s1"}"#,
+                &session,
+                Some(Grant::Direct),
+            ),
+            (
+                r#"{"AWS":"arn:aws:sts::111122223333:assumed-role/admin/s2"}"#,
+                &session,
+                None,
+            ),
             (r#"{"Service":"sqs.amazonaws.com"}"#, &bob, None),
         ];
         for (text, who, want) in cases {
@@ -325,9 +353,18 @@ mod tests {
     #[test]
     fn invalid_principals() {
         let cases = [
-            (r#"{"AWS":"arn:aws:iam::111122223333:user/*"}"#, "Invalid principal in policy: \"AWS\":\"arn:aws:iam::111122223333:user/*\""),
-            (r#"{"AWS":"bob"}"#, "Invalid principal in policy: \"AWS\":\"bob\""),
-            (r#"{"AWS":"arn:aws:s3:::bucket"}"#, "Invalid principal in policy: \"AWS\":\"arn:aws:s3:::bucket\""),
+            (
+                r#"{"AWS":"arn:aws:iam::111122223333:user/*"}"#,
+                "Invalid principal in policy: \"AWS\":\"arn:aws:iam::111122223333:user/*\"",
+            ),
+            (
+                r#"{"AWS":"bob"}"#,
+                "Invalid principal in policy: \"AWS\":\"bob\"",
+            ),
+            (
+                r#"{"AWS":"arn:aws:s3:::bucket"}"#,
+                "Invalid principal in policy: \"AWS\":\"arn:aws:s3:::bucket\"",
+            ),
             (r#"{"Foo":"x"}"#, crate::error::SYNTAX),
             (r#"{}"#, crate::error::SYNTAX),
             (r#"{"AWS":1}"#, crate::error::SYNTAX),
@@ -345,8 +382,11 @@ mod tests {
             "arn:aws:sts::111122223333:assumed-role/admin/s1",
             Some("arn:aws:iam::111122223333:role/admin"),
         );
-        let partial = set(r#"{"AWS":["arn:aws:sts::111122223333:assumed-role/admin/s1","111122223333"]}"#);
-        let full = set(r#"{"AWS":["arn:aws:sts::111122223333:assumed-role/admin/s1","arn:aws:iam::111122223333:role/admin","111122223333"]}"#);
+        let partial =
+            set(r#"{"AWS":["arn:aws:sts::111122223333:assumed-role/admin/s1","111122223333"]}"#);
+        let full = set(
+            r#"{"AWS":["arn:aws:sts::111122223333:assumed-role/admin/s1","arn:aws:iam::111122223333:role/admin","111122223333"]}"#,
+        );
         assert!(!partial.excludes(&session));
         assert!(full.excludes(&session));
     }

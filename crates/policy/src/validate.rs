@@ -116,14 +116,25 @@ mod tests {
 
     #[test]
     fn resource_format_table() {
-        let ok = ["*", "arn:aws:s3:::b/*", "arn:aws:iam::123456789012:user/*", "arn:*:sqs:*:*:*"];
+        let ok = [
+            "*",
+            "arn:aws:s3:::b/*",
+            "arn:aws:iam::123456789012:user/*",
+            "arn:*:sqs:*:*:*",
+        ];
         for r in ok {
             assert_eq!(check_resource(r), Ok(()), "{r}");
         }
         let bad = [
             ("bucket", "Resource bucket must be in ARN format or \"*\"."),
-            ("arn:aws:s3", "Resource arn:aws:s3 must be in ARN format or \"*\"."),
-            ("arn:aws:*:::x", "Resource vendor must be fully qualified and cannot contain regexes."),
+            (
+                "arn:aws:s3",
+                "Resource arn:aws:s3 must be in ARN format or \"*\".",
+            ),
+            (
+                "arn:aws:*:::x",
+                "Resource vendor must be fully qualified and cannot contain regexes.",
+            ),
         ];
         for (r, m) in bad {
             assert_eq!(check_resource(r).unwrap_err().message(), m, "{r}");

@@ -188,7 +188,11 @@ mod tests {
     fn rendering_table() {
         let cases = [
             ("home/${aws:username}/*", true, Some("home/bob/*")),
-            ("home/${aws:username}/*", false, Some("home/${aws:username}/*")),
+            (
+                "home/${aws:username}/*",
+                false,
+                Some("home/${aws:username}/*"),
+            ),
             ("${aws:PrincipalTag/team}-x", true, Some("blue-x")),
             ("${aws:missing}", true, None),
             ("${aws:missing, 'guest'}", true, Some("guest")),
@@ -216,10 +220,7 @@ mod tests {
         let t = Template::parse("arn:aws:s3:::b/${aws:username}:x", true);
         let parts = t.split(':', 6);
         assert_eq!(parts.len(), 6);
-        assert_eq!(
-            parts[5].render_text(&lookup).as_deref(),
-            Some("b/bob:x")
-        );
+        assert_eq!(parts[5].render_text(&lookup).as_deref(), Some("b/bob:x"));
         assert_eq!(parts[2].render_text(&lookup).as_deref(), Some("s3"));
     }
 }

@@ -96,15 +96,37 @@ fn resource_policies() {
         assert_eq!(p.kind(), PolicyKind::Resource);
     }
     let bad = [
-        (r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, "Missing required field Principal"),
-        (r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/*"},"Action":"s3:*","Resource":"*"}}"#, "Invalid principal in policy: \"AWS\":\"arn:aws:iam::111122223333:user/*\""),
-        (r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"bob"},"Action":"s3:*","Resource":"*"}}"#, "Invalid principal in policy: \"AWS\":\"bob\""),
-        (r#"{"Statement":{"Effect":"Allow","Principal":"*","NotPrincipal":"*","Action":"s3:*","Resource":"*"}}"#, SYNTAX),
-        (r#"{"Statement":{"Effect":"Allow","Principal":{"Everyone":"*"},"Action":"s3:*","Resource":"*"}}"#, SYNTAX),
-        (r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*"}}"#, "Policy statement must contain resources."),
+        (
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#,
+            "Missing required field Principal",
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/*"},"Action":"s3:*","Resource":"*"}}"#,
+            "Invalid principal in policy: \"AWS\":\"arn:aws:iam::111122223333:user/*\"",
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"bob"},"Action":"s3:*","Resource":"*"}}"#,
+            "Invalid principal in policy: \"AWS\":\"bob\"",
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Principal":"*","NotPrincipal":"*","Action":"s3:*","Resource":"*"}}"#,
+            SYNTAX,
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Principal":{"Everyone":"*"},"Action":"s3:*","Resource":"*"}}"#,
+            SYNTAX,
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*"}}"#,
+            "Policy statement must contain resources.",
+        ),
     ];
     for (doc, message) in bad {
-        assert_eq!(parse_resource_policy(doc).expect_err(doc).message(), message, "{doc}");
+        assert_eq!(
+            parse_resource_policy(doc).expect_err(doc).message(),
+            message,
+            "{doc}"
+        );
     }
 }
 
@@ -115,7 +137,10 @@ fn principals_are_listed_as_written() {
         p.principals(),
         vec![
             ("AWS", "arn:aws:iam::111122223333:root".to_owned()),
-            ("AWS", "arn:aws:sts::111122223333:assumed-role/r/s".to_owned()),
+            (
+                "AWS",
+                "arn:aws:sts::111122223333:assumed-role/r/s".to_owned()
+            ),
             ("Service", "sns.amazonaws.com".to_owned()),
         ]
     );
@@ -134,20 +159,42 @@ fn trust_policies() {
         assert_eq!(p.kind(), PolicyKind::Trust);
     }
     let bad = [
-        (r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","Resource":"*"}}"#, "Has prohibited field Resource"),
-        (r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","NotResource":"*"}}"#, "Has prohibited field NotResource"),
-        (r#"{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole"}}"#, "Missing required field Principal"),
-        (r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:GetCallerIdentity"}}"#, "AssumeRole policy may only specify STS AssumeRole actions."),
-        (r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"iam:*"}}"#, "AssumeRole policy may only specify STS AssumeRole actions."),
+        (
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","Resource":"*"}}"#,
+            "Has prohibited field Resource",
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","NotResource":"*"}}"#,
+            "Has prohibited field NotResource",
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole"}}"#,
+            "Missing required field Principal",
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:GetCallerIdentity"}}"#,
+            "AssumeRole policy may only specify STS AssumeRole actions.",
+        ),
+        (
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"iam:*"}}"#,
+            "AssumeRole policy may only specify STS AssumeRole actions.",
+        ),
     ];
     for (doc, message) in bad {
-        assert_eq!(parse_trust_policy(doc).expect_err(doc).message(), message, "{doc}");
+        assert_eq!(
+            parse_trust_policy(doc).expect_err(doc).message(),
+            message,
+            "{doc}"
+        );
     }
 }
 
 #[test]
 fn sizes_count_non_whitespace_characters() {
     let doc = "{ \"Statement\" : {} }";
-    assert_eq!(policy_size(doc), doc.chars().filter(|c| !c.is_whitespace()).count());
+    assert_eq!(
+        policy_size(doc),
+        doc.chars().filter(|c| !c.is_whitespace()).count()
+    );
     assert_eq!(policy_size(" \n\t"), 0);
 }

@@ -10,8 +10,23 @@ use tessera_policy::{
     PrincipalInfo, Request, Verdict,
 };
 
-const ACTIONS: [&str; 7] = ["*", "s3:*", "s3:Get*", "s3:GetObject", "sqs:SendMessage", "iam:?etUser", "sqs:*Queue*"];
-const RESOURCES: [&str; 6] = ["*", "arn:aws:s3:::b/*", "arn:aws:s3:::b/${aws:username}/*", "arn:aws:sqs:*:111122223333:q*", "arn:aws:iam::*:user/bob", "arn:aws:s3:::*"];
+const ACTIONS: [&str; 7] = [
+    "*",
+    "s3:*",
+    "s3:Get*",
+    "s3:GetObject",
+    "sqs:SendMessage",
+    "iam:?etUser",
+    "sqs:*Queue*",
+];
+const RESOURCES: [&str; 6] = [
+    "*",
+    "arn:aws:s3:::b/*",
+    "arn:aws:s3:::b/${aws:username}/*",
+    "arn:aws:sqs:*:111122223333:q*",
+    "arn:aws:iam::*:user/bob",
+    "arn:aws:s3:::*",
+];
 const CONDITIONS: [&str; 6] = [
     "",
     r#","Condition":{"Bool":{"aws:SecureTransport":"true"}}"#,
@@ -20,28 +35,56 @@ const CONDITIONS: [&str; 6] = [
     r#","Condition":{"ForAllValues:StringLike":{"aws:TagKeys":["team*"]}}"#,
     r#","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":"owner"}}"#,
 ];
-const REQ_ACTIONS: [&str; 6] = ["s3:GetObject", "s3:PutObject", "sqs:SendMessage", "sqs:CreateQueue", "iam:GetUser", "sts:AssumeRole"];
-const REQ_RESOURCES: [&str; 6] = ["arn:aws:s3:::b/bob/x", "arn:aws:s3:::b/key", "arn:aws:sqs:us-east-1:111122223333:queue", "arn:aws:sqs:us-east-1:444455556666:queue", "arn:aws:iam::111122223333:user/bob", "*"];
+const REQ_ACTIONS: [&str; 6] = [
+    "s3:GetObject",
+    "s3:PutObject",
+    "sqs:SendMessage",
+    "sqs:CreateQueue",
+    "iam:GetUser",
+    "sts:AssumeRole",
+];
+const REQ_RESOURCES: [&str; 6] = [
+    "arn:aws:s3:::b/bob/x",
+    "arn:aws:s3:::b/key",
+    "arn:aws:sqs:us-east-1:111122223333:queue",
+    "arn:aws:sqs:us-east-1:444455556666:queue",
+    "arn:aws:iam::111122223333:user/bob",
+    "*",
+];
 
 fn statement() -> impl Strategy<Value = String> {
-    (any::<bool>(), any::<bool>(), 0..ACTIONS.len(), any::<bool>(), 0..RESOURCES.len(), 0..CONDITIONS.len()).prop_map(
-        |(allow, not_action, a, not_resource, r, c)| {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        0..ACTIONS.len(),
+        any::<bool>(),
+        0..RESOURCES.len(),
+        0..CONDITIONS.len(),
+    )
+        .prop_map(|(allow, not_action, a, not_resource, r, c)| {
             format!(
                 r#"{{"Effect":"{}","{}":"{}","{}":"{}"{}}}"#,
                 if allow { "Allow" } else { "Deny" },
                 if not_action { "NotAction" } else { "Action" },
                 ACTIONS[a],
-                if not_resource { "NotResource" } else { "Resource" },
+                if not_resource {
+                    "NotResource"
+                } else {
+                    "Resource"
+                },
                 RESOURCES[r],
                 CONDITIONS[c]
             )
-        },
-    )
+        })
 }
 
 fn policy_doc() -> impl Strategy<Value = String> {
-    prop::collection::vec(statement(), 1..5)
-        .prop_map(|s| format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, s.join(",")))
+    prop::collection::vec(statement(), 1..5).prop_map(|s| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            s.join(",")
+        )
+    })
 }
 
 fn resource_doc() -> impl Strategy<Value = String> {
@@ -72,11 +115,23 @@ fn caller() -> impl Strategy<Value = PrincipalInfo> {
 }
 
 fn context() -> impl Strategy<Value = Context> {
-    (any::<bool>(), any::<bool>(), prop::collection::vec(prop::sample::select(vec!["team-a", "owner", "x"]), 0..3), any::<bool>())
+    (
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(prop::sample::select(vec!["team-a", "owner", "x"]), 0..3),
+        any::<bool>(),
+    )
         .prop_map(|(tls, private_ip, tags, has_tags)| {
             let mut ctx = Context::new();
             ctx.insert("aws:SecureTransport", tls.to_string());
-            ctx.insert("aws:SourceIp", if private_ip { "10.1.2.3" } else { "203.0.113.9" });
+            ctx.insert(
+                "aws:SourceIp",
+                if private_ip {
+                    "10.1.2.3"
+                } else {
+                    "203.0.113.9"
+                },
+            );
             if has_tags {
                 ctx.set("aws:TagKeys", tags);
             }
@@ -105,15 +160,17 @@ fn case() -> impl Strategy<Value = Case> {
         prop::sample::select(REQ_RESOURCES.to_vec()),
         context(),
     )
-        .prop_map(|(identity, boundary, resource, who, action, resource_arn, ctx)| Case {
-            identity: identity.iter().map(|d| parse(d).unwrap()).collect(),
-            boundary: boundary.map(|d| parse(&d).unwrap()),
-            resource: resource.map(|d| parse_resource_policy(&d).unwrap()),
-            who,
-            action,
-            resource_arn,
-            ctx,
-        })
+        .prop_map(
+            |(identity, boundary, resource, who, action, resource_arn, ctx)| Case {
+                identity: identity.iter().map(|d| parse(d).unwrap()).collect(),
+                boundary: boundary.map(|d| parse(&d).unwrap()),
+                resource: resource.map(|d| parse_resource_policy(&d).unwrap()),
+                who,
+                action,
+                resource_arn,
+                ctx,
+            },
+        )
 }
 
 impl Case {
@@ -128,7 +185,12 @@ impl Case {
     }
 
     fn decide(&self, set: &PolicySet<'_>) -> Verdict {
-        let req = Request { principal: &self.who, action: self.action, resource: self.resource_arn, context: &self.ctx };
+        let req = Request {
+            principal: &self.who,
+            action: self.action,
+            resource: self.resource_arn,
+            context: &self.ctx,
+        };
         evaluate(&req, set).verdict
     }
 }

@@ -100,6 +100,15 @@ fn bench(c: &mut Criterion) {
             verify(&req, &auth, SECRET, &body_hash, time, &cache)
         })
     });
+    group.bench_function("tmp_canonical_only", |b| {
+        b.iter(|| { let mut out = String::with_capacity(1024); canonical_request(black_box(&req), &inputs, &mut out); out })
+    });
+    group.bench_function("tmp_cache_only", |b| {
+        b.iter(|| cache.signing_key(black_box(SECRET), "20231114", "us-east-1", "sts"))
+    });
+    group.bench_function("tmp_sha_canonical", |b| {
+        b.iter(|| Sha256::digest(black_box(&canonical_buf)))
+    });
     group.finish();
 }
 

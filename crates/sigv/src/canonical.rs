@@ -174,15 +174,26 @@ pub fn canonical_headers(headers: &[(&str, &str)], signed_headers: &str, out: &m
 }
 
 /// Trims spaces (only spaces: AWS leaves other whitespace alone) and collapses runs of them.
+/// Copies whole runs of text at once: header values such as session tokens are long.
 fn push_trimmed(out: &mut String, value: &str) {
-    let mut words = value.split(' ').filter(|w| !w.is_empty());
-    if let Some(word) = words.next() {
-        out.push_str(word);
+    let value = value.trim_matches(' ');
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b' ' && bytes.get(i + 1) == Some(&b' ') {
+            // Keep this space, drop the rest of the run. Spaces are ASCII, so every index
+            // used to slice here is a character boundary.
+            out.push_str(&value[start..=i]);
+            while bytes.get(i) == Some(&b' ') {
+                i += 1;
+            }
+            start = i;
+        } else {
+            i += 1;
+        }
     }
-    for word in words {
-        out.push(' ');
-        out.push_str(word);
-    }
+    out.push_str(&value[start..]);
 }
 
 /// What, besides the request itself, a canonical request is made of.

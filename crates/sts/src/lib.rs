@@ -9,7 +9,7 @@
 //!
 //! Layout: [`keyring`] (the persisted, rotated sealing keys), `params` (shared parameter
 //! validation), `credentials` (minting and encoding credentials), and one module per action:
-//! `session_token`, `federation_token`, `assume_role`, `caller_identity`; [`principal_of`] turns
+//! `session_token`, `federation_token`, `assume_role`, `caller_identity`, `key_info`; [`principal_of`] turns
 //! unsealed claims back into the caller's [`Principal`].
 
 mod assume_role;
@@ -17,6 +17,7 @@ mod caller_identity;
 mod credentials;
 mod error;
 mod federation_token;
+mod key_info;
 pub mod keyring;
 mod params;
 mod principal;
@@ -39,6 +40,7 @@ pub const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     AssumeRole,
+    GetAccessKeyInfo,
     GetCallerIdentity,
     GetFederationToken,
     GetSessionToken,
@@ -48,6 +50,7 @@ impl Action {
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "AssumeRole" => Some(Self::AssumeRole),
+            "GetAccessKeyInfo" => Some(Self::GetAccessKeyInfo),
             "GetCallerIdentity" => Some(Self::GetCallerIdentity),
             "GetFederationToken" => Some(Self::GetFederationToken),
             "GetSessionToken" => Some(Self::GetSessionToken),
@@ -146,6 +149,7 @@ impl Sts {
                 federation_token::handle(self, caller, params, request_id).await
             }
             Action::AssumeRole => assume_role::handle(self, caller, params, request_id).await,
+            Action::GetAccessKeyInfo => key_info::handle(self, params, request_id).await,
         }
     }
 

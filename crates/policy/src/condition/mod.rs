@@ -149,7 +149,9 @@ impl ConditionBlock {
 fn parse_operator(name: &str) -> Result<(Family, bool, Qualifier, bool), PolicyError> {
     let invalid = || PolicyError::owned(format!("Invalid Condition type : {name}"));
     let (qualifier, rest) = match name.split_once(':') {
-        Some((q, rest)) if q.eq_ignore_ascii_case("ForAllValues") => (Qualifier::ForAllValues, rest),
+        Some((q, rest)) if q.eq_ignore_ascii_case("ForAllValues") => {
+            (Qualifier::ForAllValues, rest)
+        }
         Some((q, rest)) if q.eq_ignore_ascii_case("ForAnyValue") => (Qualifier::ForAnyValue, rest),
         Some(_) => return Err(invalid()),
         None => (Qualifier::Single, name),

@@ -7,7 +7,8 @@ pub(super) fn parse(text: &str) -> Option<f64> {
     let t = text.trim();
     let plausible = !t.is_empty()
         && t.bytes().any(|b| b.is_ascii_digit())
-        && t.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
     if plausible {
         t.parse().ok()
     } else {

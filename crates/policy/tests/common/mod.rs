@@ -92,9 +92,13 @@ pub fn service(name: &str) -> PrincipalInfo {
 
 /// An identity policy with one statement.
 pub fn allow(action: &str, resource: &str) -> String {
-    format!(r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"{action}","Resource":"{resource}"}}}}"#)
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"{action}","Resource":"{resource}"}}}}"#
+    )
 }
 
 pub fn deny(action: &str, resource: &str) -> String {
-    format!(r#"{{"Version":"2012-10-17","Statement":{{"Sid":"DenyIt","Effect":"Deny","Action":"{action}","Resource":"{resource}"}}}}"#)
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":{{"Sid":"DenyIt","Effect":"Deny","Action":"{action}","Resource":"{resource}"}}}}"#
+    )
 }
