@@ -58,13 +58,13 @@ pub(crate) struct UsageLog {
     last_flush: Mutex<Option<Instant>>,
 }
 
-/// Whose keys an action manages.
-enum Owner {
+/// Whose keys (or MFA devices) an action manages: the named user, else the caller.
+pub(crate) enum Owner {
     Root,
     User(String),
 }
 
-fn owner(ctx: &Ctx, i: &Input<'_>) -> Result<Owner, IamError> {
+pub(crate) fn owner(ctx: &Ctx, i: &Input<'_>) -> Result<Owner, IamError> {
     if let Some(name) = i.opt_name("UserName", EXISTING_USER_NAME_MAX)? {
         return Ok(Owner::User(name));
     }
@@ -80,7 +80,7 @@ fn owner(ctx: &Ctx, i: &Input<'_>) -> Result<Owner, IamError> {
 }
 
 /// The owner id keys are indexed under, and the user name reported with them.
-fn resolve(
+pub(crate) fn resolve(
     tx: &mut dyn Tx,
     account: &AccountId,
     owner: &Owner,

@@ -20,6 +20,9 @@ pub enum IamError {
     MalformedPolicyDocument(String),
     #[error("InvalidInput: {0}")]
     InvalidInput(String),
+    /// An MFA code that does not match the device (or was already used).
+    #[error("InvalidAuthenticationCode: {0}")]
+    InvalidAuthenticationCode(String),
     /// A parameter failed the model's constraints (length, pattern, range, required).
     #[error("ValidationError: {0}")]
     Validation(String),
@@ -47,6 +50,9 @@ impl IamError {
             IamError::LimitExceeded(m) => ("LimitExceeded", 409, m.as_str()),
             IamError::MalformedPolicyDocument(m) => ("MalformedPolicyDocument", 400, m.as_str()),
             IamError::InvalidInput(m) => ("InvalidInput", 400, m.as_str()),
+            IamError::InvalidAuthenticationCode(m) => {
+                ("InvalidAuthenticationCode", 403, m.as_str())
+            }
             IamError::Validation(m) => ("ValidationError", 400, m.as_str()),
             IamError::InvalidAction(m) => ("InvalidAction", 400, m.as_str()),
             IamError::Store(_) | IamError::Corrupt(_) | IamError::Bootstrap { .. } => (
@@ -77,6 +83,22 @@ impl IamError {
 
     pub(crate) fn no_such_key(id: &str) -> Self {
         IamError::NoSuchEntity(format!("The Access Key with id {id} cannot be found."))
+    }
+
+    pub(crate) fn invalid_code() -> Self {
+        IamError::InvalidAuthenticationCode(
+            "Authentication code for device is not valid.".to_owned(),
+        )
+    }
+
+    pub(crate) fn no_such_mfa(serial: &str) -> Self {
+        IamError::NoSuchEntity(format!(
+            "MFA Device with serial number {serial} does not exist."
+        ))
+    }
+
+    pub(crate) fn no_such_oidc(arn: &str) -> Self {
+        IamError::NoSuchEntity(format!("OpenIDConnect Provider not found for arn {arn}"))
     }
 
     pub(crate) fn conflict(what: &str) -> Self {
@@ -124,6 +146,7 @@ mod tests {
                 400,
             ),
             (IamError::InvalidInput(String::new()), "InvalidInput", 400),
+            (IamError::invalid_code(), "InvalidAuthenticationCode", 403),
             (
                 IamError::validation(None, "userName", "x"),
                 "ValidationError",

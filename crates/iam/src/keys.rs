@@ -37,6 +37,14 @@ pub const ACCESS_KEY: Namespace = "iam.access_key";
 /// `OWNER/ACCESS_KEY_ID` → empty, where OWNER is a user's unique id or, for root keys, the
 /// account id (digits, so never equal to a unique id).
 pub const OWNER_KEYS: Namespace = "iam.owner_keys";
+/// `ACCOUNT/lowercase-name` → [`crate::model::MfaDevice`] (names are unique per account in any
+/// case and path).
+pub const MFA: Namespace = "iam.mfa";
+/// `OWNER/lowercase-name` → the device's key in [`MFA`]: the MFA devices enabled for a user or
+/// root, with OWNER as in [`OWNER_KEYS`].
+pub const OWNER_MFA: Namespace = "iam.owner_mfa";
+/// `ACCOUNT/host/path` (host in lowercase) → [`crate::model::OidcProvider`].
+pub const OIDC: Namespace = "iam.oidc";
 
 /// Key of a named entity in its namespace.
 pub fn entity(account: &AccountId, name: &str) -> String {

@@ -1,7 +1,8 @@
 //! The IAM service (API version 2010-05-08, awsQuery protocol) as a library: form parameters in,
 //! XML out. The server authenticates and authorizes a request, then calls [`Iam::handle`]; it also
 //! uses [`Iam::access_key`] to authenticate long-term keys and the lookups (`get_role`,
-//! `user_policies`, …) for STS and the policy engine.
+//! `user_policies`, [`Iam::verify_mfa_code`], [`Iam::oidc_provider_for_issuer`], …) for STS and
+//! the policy engine.
 //!
 //! Must never: know HTTP or sockets, read configuration or the environment, or write the store
 //! outside one `Store::write` transaction per operation (validation happens inside that
@@ -14,7 +15,8 @@
 //! - `xml.rs`: shared response shapes.
 //! - One file per area: `accounts.rs`, `users.rs`, `groups.rs`, `roles.rs`, `access_keys.rs`,
 //!   `inline_policies.rs`, `managed_policies.rs`, `boundaries.rs`, `account_details.rs`,
-//!   `tags.rs`, `entity.rs` (what users, groups and roles share).
+//!   `tags.rs`, `entity.rs` (what users, groups and roles share), `mfa.rs` (virtual MFA devices,
+//!   with the RFC 6238 arithmetic in `totp.rs`), `oidc_providers.rs` (OpenID Connect providers).
 //! - `cache.rs`: the access-key cache. `bootstrap.rs`: the TOML bootstrap. `lookups.rs`: the API
 //!   for STS and the policy engine.
 
@@ -32,9 +34,12 @@ mod inline_policies;
 mod keys;
 mod lookups;
 mod managed_policies;
+mod mfa;
 pub mod model;
+mod oidc_providers;
 mod roles;
 mod tags;
+pub mod totp;
 mod users;
 mod validate;
 mod xml;
@@ -53,7 +58,7 @@ pub use bootstrap::{
 };
 pub use error::IamError;
 pub use lookups::{IdentityPolicies, NamedPolicy};
-pub use model::Account;
+pub use model::{Account, MfaDevice, OidcProvider};
 /// The XML namespace of IAM responses, for the server's error envelope.
 pub use xml::XMLNS;
 
@@ -183,6 +188,23 @@ actions!(
     PutRolePermissionsBoundary,
     DeleteRolePermissionsBoundary,
     GetAccountAuthorizationDetails,
+    CreateVirtualMFADevice,
+    EnableMFADevice,
+    ResyncMFADevice,
+    DeactivateMFADevice,
+    DeleteVirtualMFADevice,
+    ListMFADevices,
+    ListVirtualMFADevices,
+    CreateOpenIDConnectProvider,
+    GetOpenIDConnectProvider,
+    ListOpenIDConnectProviders,
+    DeleteOpenIDConnectProvider,
+    AddClientIDToOpenIDConnectProvider,
+    RemoveClientIDFromOpenIDConnectProvider,
+    UpdateOpenIDConnectProviderThumbprint,
+    TagOpenIDConnectProvider,
+    UntagOpenIDConnectProvider,
+    ListOpenIDConnectProviderTags,
 );
 
 /// The inner XML of an action's Result element, or `None` for actions without output.
@@ -311,6 +333,27 @@ impl Iam {
             A::GetAccountAuthorizationDetails => {
                 self.get_account_authorization_details(ctx, i).await
             }
+            A::CreateVirtualMFADevice => self.create_virtual_mfa_device(ctx, i).await,
+            A::EnableMFADevice => self.enable_mfa_device(ctx, i).await,
+            A::ResyncMFADevice => self.resync_mfa_device(ctx, i).await,
+            A::DeactivateMFADevice => self.deactivate_mfa_device(ctx, i).await,
+            A::DeleteVirtualMFADevice => self.delete_virtual_mfa_device(ctx, i).await,
+            A::ListMFADevices => self.list_mfa_devices(ctx, i).await,
+            A::ListVirtualMFADevices => self.list_virtual_mfa_devices(ctx, i).await,
+            A::CreateOpenIDConnectProvider => self.create_oidc_provider(ctx, i).await,
+            A::GetOpenIDConnectProvider => self.get_oidc_provider(ctx, i).await,
+            A::ListOpenIDConnectProviders => self.list_oidc_providers(ctx).await,
+            A::DeleteOpenIDConnectProvider => self.delete_oidc_provider(ctx, i).await,
+            A::AddClientIDToOpenIDConnectProvider => self.add_oidc_client_id(ctx, i).await,
+            A::RemoveClientIDFromOpenIDConnectProvider => {
+                self.remove_oidc_client_id(ctx, i).await
+            }
+            A::UpdateOpenIDConnectProviderThumbprint => {
+                self.update_oidc_thumbprints(ctx, i).await
+            }
+            A::TagOpenIDConnectProvider => self.tag_oidc_provider(ctx, i).await,
+            A::UntagOpenIDConnectProvider => self.untag_oidc_provider(ctx, i).await,
+            A::ListOpenIDConnectProviderTags => self.list_oidc_provider_tags(ctx, i).await,
         }
     }
 
@@ -350,6 +393,8 @@ mod tests {
             Action::CreateUser,
             Action::GetAccountAuthorizationDetails,
             Action::DetachRolePolicy,
+            Action::CreateVirtualMFADevice,
+            Action::AddClientIDToOpenIDConnectProvider,
         ] {
             assert_eq!(Action::parse(a.name()), Some(a));
         }

@@ -202,3 +202,65 @@ pub struct StoredKey {
     pub sealed_secret: String,
     pub last_used: Option<KeyUse>,
 }
+
+/// A virtual MFA device. Its seed is sealed by the server's [`crate::SecretCipher`] with the
+/// serial number as associated data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaDevice {
+    pub account: AccountId,
+    pub name: String,
+    pub path: String,
+    pub created: u64,
+    /// Base64 of the sealed seed (the base64 of the 20 raw seed bytes, sealed).
+    pub sealed_seed: String,
+    /// Who the device is enabled for: a user's unique id, or the account id for the root identity
+    /// (the convention of the owner index); `None` while unassigned.
+    pub owner: Option<String>,
+    /// Unix seconds when it was enabled.
+    pub enabled: Option<u64>,
+    /// Steps the device's clock is ahead of ours (negative: behind), measured when it was enabled
+    /// or resynchronised.
+    pub drift: i64,
+    /// The last time step whose code was accepted: no code of this step or an earlier one is
+    /// accepted again, so an observed code cannot be replayed.
+    pub last_step: Option<u64>,
+    pub tags: Vec<Tag>,
+}
+
+impl MfaDevice {
+    /// The serial number, `arn:aws:iam::ACCOUNT:mfa/PATH/NAME`.
+    pub fn serial_number(&self) -> String {
+        Arn::iam(self.account.as_str(), "mfa", &self.path, &self.name)
+    }
+}
+
+/// An IAM OpenID Connect identity provider, which `AssumeRoleWithWebIdentity` trusts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcProvider {
+    pub account: AccountId,
+    /// The issuer, `https://host[/path]`, with the host in lowercase; compared with a token's
+    /// `iss` claim.
+    pub url: String,
+    /// Accepted audiences (`aud` claims), in the order they were added.
+    pub client_ids: Vec<String>,
+    /// SHA-1 thumbprints (40 lowercase hex digits) of the issuer's certificates; may be empty.
+    pub thumbprints: Vec<String>,
+    pub created: u64,
+    pub tags: Vec<Tag>,
+}
+
+impl OidcProvider {
+    /// The URL as IAM reports it and as its ARN names it: without `https://`.
+    pub fn host_and_path(&self) -> &str {
+        self.url.strip_prefix("https://").unwrap_or(&self.url)
+    }
+
+    /// `arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH`.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:oidc-provider/{}",
+            self.account,
+            self.host_and_path()
+        )
+    }
+}

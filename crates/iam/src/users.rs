@@ -1,5 +1,5 @@
 //! IAM users: CreateUser, GetUser (the caller when no name is given, including root), UpdateUser,
-//! DeleteUser (with AWS's DeleteConflict rules) and ListUsers.
+//! DeleteUser (with AWS's DeleteConflict rules, enabled MFA devices included) and ListUsers.
 //!
 //! Each writing action is one store transaction; this module must never touch another entity's
 //! records except through the helpers of the module that owns them.
@@ -163,6 +163,9 @@ impl Iam {
             }
             if db::any(tx, keys::MEMBER_OF, &own)? {
                 return Err(IamError::conflict("remove user from all groups"));
+            }
+            if db::any(tx, keys::OWNER_MFA, &own)? {
+                return Err(IamError::conflict("delete MFA device"));
             }
             boundaries::set(
                 tx,

@@ -25,6 +25,7 @@ impl Segment {
         }
     }
 
+    #[inline]
     fn matches<'v>(&self, text: &str, lookup: &dyn Fn(&str) -> Option<&'v str>) -> bool {
         match self {
             Segment::Static(glob) => glob.matches(text),
@@ -67,6 +68,7 @@ impl ArnPattern {
         }
     }
 
+    #[inline]
     pub(crate) fn matches<'v>(
         &self,
         arn: &RequestArn<'_>,

@@ -160,7 +160,8 @@ impl Policy {
     ) -> impl Iterator<Item = (usize, &'p Statement)> {
         self.index
             .candidates(service)
-            .filter_map(|i| self.statements.get(i).map(|s| (i, s)))
+            .iter()
+            .filter_map(|&i| self.statements.get(i).map(|s| (i, s)))
     }
 
     /// Every principal named in `Principal`/`NotPrincipal`, as `(type, value)` with account ids

@@ -7,8 +7,8 @@ use crate::action::ActionPattern;
 use crate::document::Polarity;
 use crate::glob::bytes_eq;
 
-/// Statement numbers per literal service, plus those any service can reach (`*`, `s*:…`,
-/// `NotAction`).
+/// Statement numbers per literal service, each list already merged with the statements any
+/// service can reach (`*`, `s*:…`, `NotAction`), so a lookup yields one ordered slice.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ServiceIndex {
     by_service: Vec<(String, Vec<usize>)>,
@@ -20,17 +20,18 @@ impl ServiceIndex {
         actions: impl Iterator<Item = &'a Polarity<Vec<ActionPattern>>>,
     ) -> ServiceIndex {
         let mut index = ServiceIndex::default();
+        let mut scoped: Vec<(usize, Vec<&str>)> = Vec::new();
         for (i, action) in actions.enumerate() {
             let services: Option<Vec<&str>> = match action {
                 Polarity::Is(list) => list.iter().map(ActionPattern::literal_service).collect(),
                 Polarity::Not(_) => None,
             };
-            let Some(mut services) = services else {
-                index.any_service.push(i);
-                continue;
-            };
-            services.sort_unstable();
-            services.dedup();
+            match services {
+                Some(services) => scoped.push((i, services)),
+                None => index.any_service.push(i),
+            }
+        }
+        for (i, services) in scoped {
             for service in services {
                 match index.by_service.iter_mut().find(|(s, _)| s == service) {
                     Some((_, list)) => list.push(i),
@@ -38,43 +39,20 @@ impl ServiceIndex {
                 }
             }
         }
+        for (_, list) in &mut index.by_service {
+            list.extend_from_slice(&index.any_service);
+            list.sort_unstable();
+            list.dedup();
+        }
         index
     }
 
     /// The statements that may match an action of `service` (lower-cased), in document order.
-    pub(crate) fn candidates<'s>(&'s self, service: &str) -> Candidates<'s> {
-        let scoped = self
-            .by_service
+    pub(crate) fn candidates(&self, service: &str) -> &[usize] {
+        self.by_service
             .iter()
             .find(|(s, _)| bytes_eq(s.as_bytes(), service.as_bytes()))
-            .map_or(&[][..], |(_, list)| list.as_slice());
-        Candidates {
-            a: scoped,
-            b: &self.any_service,
-        }
-    }
-}
-
-/// Merges two ascending lists of statement numbers.
-pub(crate) struct Candidates<'s> {
-    a: &'s [usize],
-    b: &'s [usize],
-}
-
-impl Iterator for Candidates<'_> {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        let take_a = match (self.a.first(), self.b.first()) {
-            (Some(x), Some(y)) => x < y,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return None,
-        };
-        let list = if take_a { &mut self.a } else { &mut self.b };
-        let (first, rest) = list.split_first()?;
-        *list = rest;
-        Some(*first)
+            .map_or(&self.any_service, |(_, list)| list)
     }
 }
 
@@ -95,14 +73,8 @@ mod tests {
             p(&["s*:List*"]),
         ];
         let index = ServiceIndex::build(actions.iter());
-        assert_eq!(
-            index.candidates("s3").collect::<Vec<_>>(),
-            vec![0, 1, 2, 3, 5]
-        );
-        assert_eq!(
-            index.candidates("iam").collect::<Vec<_>>(),
-            vec![1, 3, 4, 5]
-        );
-        assert_eq!(index.candidates("ec2").collect::<Vec<_>>(), vec![1, 3, 5]);
+        assert_eq!(index.candidates("s3"), [0, 1, 2, 3, 5]);
+        assert_eq!(index.candidates("iam"), [1, 3, 4, 5]);
+        assert_eq!(index.candidates("ec2"), [1, 3, 5]);
     }
 }

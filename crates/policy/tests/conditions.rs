@@ -7,7 +7,7 @@ use common::{user, ACCOUNT};
 use tessera_policy::{evaluate, parse, Context, PolicySet, Request};
 
 /// Does `Allow * on *` with this `Condition` element allow a request with this context?
-fn allowed_with(version: &str, condition: &str, context: &[(&str, &[&str])]) -> bool {
+fn allowed_with(version: &str, condition: &str, context: Keys<'_>) -> bool {
     let doc = format!(
         r#"{{"Version":"{version}","Statement":{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{condition}}}}}"#
     );
@@ -30,7 +30,10 @@ fn allowed_with(version: &str, condition: &str, context: &[(&str, &[&str])]) -> 
     evaluate(&req, &set).is_allowed()
 }
 
-fn run(cases: &[(&str, &[(&str, &[&str])], bool)]) {
+/// Condition keys and their values for one request.
+type Keys<'a> = &'a [(&'a str, &'a [&'a str])];
+
+fn run(cases: &[(&str, Keys<'_>, bool)]) {
     for (condition, context, want) in cases {
         assert_eq!(
             allowed_with("2012-10-17", condition, context),
@@ -479,7 +482,7 @@ fn multivalued_keys() {
 
 #[test]
 fn policy_variables_in_conditions() {
-    let cases: &[(&str, &str, &[(&str, &[&str])], bool)] = &[
+    let cases: &[(&str, &str, Keys<'_>, bool)] = &[
         (
             "2012-10-17",
             r#"{"StringEquals":{"s3:prefix":"${aws:username}"}}"#,

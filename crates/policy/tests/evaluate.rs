@@ -23,13 +23,10 @@ fn bucket_policy(effect: &str, principal: &str) -> Policy {
     ))
 }
 
-/// (verdict, policy type that decided)
-fn decide(
-    who: &PrincipalInfo,
-    action: &str,
-    resource: &str,
-    set: &PolicySet<'_>,
-) -> (Verdict, PolicyType) {
+/// The verdict and the policy type that decided.
+type Outcome = (Verdict, PolicyType);
+
+fn decide(who: &PrincipalInfo, action: &str, resource: &str, set: &PolicySet<'_>) -> Outcome {
     let ctx = Context::new();
     let req = Request {
         principal: who,
@@ -55,7 +52,7 @@ fn identity_policies() {
     let not_resource = id(
         r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","NotResource":"arn:aws:s3:::b/*"}}"#,
     );
-    let cases: Vec<(Vec<&Policy>, &str, &str, (Verdict, PolicyType))> = vec![
+    let cases: Vec<(Vec<&Policy>, &str, &str, Outcome)> = vec![
         (
             vec![],
             "s3:GetObject",
@@ -291,7 +288,7 @@ fn session_policies() {
             ..base.clone()
         }
     }
-    let cases: Vec<(PolicySet<'_>, &str, (Verdict, PolicyType))> = vec![
+    let cases: Vec<(PolicySet<'_>, &str, Outcome)> = vec![
         (
             base.clone(),
             "s3:PutObject",
@@ -360,7 +357,7 @@ fn same_account_resource_policies() {
         resource: Some(p),
         ..PolicySet::default()
     };
-    let cases: Vec<(&str, &PrincipalInfo, PolicySet<'_>, (Verdict, PolicyType))> = vec![
+    let cases: Vec<(&str, &PrincipalInfo, PolicySet<'_>, Outcome)> = vec![
         (
             "user ARN grant alone suffices",
             &bob,
@@ -501,7 +498,7 @@ fn cross_account() {
     let to_account = queue_policy(r#"{"AWS":"444455556666"}"#);
     let to_alice = queue_policy(r#"{"AWS":"arn:aws:iam::444455556666:user/alice"}"#);
     let to_bob = queue_policy(r#"{"AWS":"arn:aws:iam::444455556666:user/bob"}"#);
-    let cases: Vec<(&str, PolicySet<'_>, (Verdict, PolicyType))> = vec![
+    let cases: Vec<(&str, PolicySet<'_>, Outcome)> = vec![
         (
             "identity only",
             PolicySet {
@@ -689,6 +686,7 @@ fn trust_policies() {
     let wrong_aud = Context::new().with("accounts.google.com:aud", "other");
     let none = Context::new();
     let google_user = web_identity("accounts.google.com");
+    let alice_here = user(ACCOUNT, "alice");
     let facebook_user = web_identity("graph.facebook.com");
     let cases: Vec<(&str, &PrincipalInfo, &str, PolicySet<'_>, &Context, Verdict)> = vec![
         (
@@ -754,6 +752,18 @@ fn trust_policies() {
             &bob,
             "sts:TagSession",
             PolicySet {
+                resource: Some(&trust_user),
+                ..PolicySet::default()
+            },
+            &none,
+            Verdict::ImplicitDeny,
+        ),
+        (
+            "identity allow without trust",
+            &alice_here,
+            "sts:AssumeRole",
+            PolicySet {
+                identity: vec![&may_assume],
                 resource: Some(&trust_user),
                 ..PolicySet::default()
             },

@@ -14,6 +14,8 @@ pub struct AwsError {
     pub message: String,
     /// The HTTP status.
     pub status: u16,
+    /// Extra response headers (e.g. tessera's encoded authorization message on `AccessDenied`).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl AwsError {
@@ -26,7 +28,15 @@ impl AwsError {
             code: code.into(),
             message: message.into(),
             status,
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a response header to the error.
+    #[must_use]
+    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     /// Client errors are the `Sender`'s fault in the awsQuery envelope, others the `Receiver`'s.

@@ -149,7 +149,7 @@ pub fn error_response(route: Route, err: &AwsError, request_id: &str) -> Respons
         tracing::error!(code = %err.code, request_id, "internal error: {}", err.message);
     }
     let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
-    match route {
+    let mut resp = match route {
         Route::Json(_) => {
             let mut resp = response(
                 status,
@@ -180,7 +180,13 @@ pub fn error_response(route: Route, err: &AwsError, request_id: &str) -> Respons
             err.to_query_xml(Service::Iam.xmlns(), request_id),
             request_id,
         ),
+    };
+    for (name, value) in &err.headers {
+        if let Ok(v) = value.parse() {
+            resp.headers_mut().insert(*name, v);
+        }
     }
+    resp
 }
 
 fn xml_response(status: StatusCode, xml: String, request_id: &str) -> Response<Body> {

@@ -6,6 +6,8 @@
 //! scope, so a different secret (or scope) can never be served another's key.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, PoisonError};
 
 use sha2::{Digest, Sha256};
@@ -14,12 +16,33 @@ use crate::v4::signing_key;
 
 const SHARDS: usize = 16;
 
+/// Entry ids are SHA-256 outputs, already uniform: hashing them again (SipHash) would only add
+/// cost to every request, so the map uses eight of their bytes as the hash (bytes 8..16: byte 0
+/// already chose the shard). Writes shorter than 16 bytes (the slice length prefix) are ignored.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut word = [0u8; 8];
+        if let Some(chunk) = bytes.get(8..16) {
+            word.copy_from_slice(chunk);
+            self.0 = u64::from_le_bytes(word);
+        }
+    }
+}
+
+type Shard = HashMap<[u8; 32], [u8; 32], BuildHasherDefault<IdHasher>>;
+
 /// Signing keys by (secret, date, region, service). Sharded so that concurrent requests rarely
 /// wait on one lock. Each shard holds at most `capacity / 16` (at least one) keys; a full shard is
 /// emptied rather than tracked for recency, because a miss costs only four HMACs.
-#[derive(Debug)]
 pub struct SigningKeyCache {
-    shards: Vec<Mutex<HashMap<[u8; 32], [u8; 32]>>>,
+    shards: Vec<Mutex<Shard>>,
     per_shard: usize,
 }
 
@@ -27,7 +50,7 @@ impl SigningKeyCache {
     /// A cache holding about `capacity` keys (one per active access key, day, region, service).
     pub fn new(capacity: usize) -> SigningKeyCache {
         SigningKeyCache {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             per_shard: capacity.div_ceil(SHARDS).max(1),
         }
     }
@@ -66,6 +89,16 @@ impl SigningKeyCache {
     }
 }
 
+impl fmt::Debug for SigningKeyCache {
+    /// Only sizes: the entries are derived secrets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKeyCache")
+            .field("len", &self.len())
+            .field("capacity", &(self.per_shard * SHARDS))
+            .finish()
+    }
+}
+
 impl Default for SigningKeyCache {
     /// Room for 4096 keys: far more than the distinct (key, day, region, service) of a deployment.
     fn default() -> SigningKeyCache {
@@ -92,7 +125,10 @@ mod tests {
         let cache = SigningKeyCache::new(64);
         let a = cache.signing_key("secret-a", "20150830", "us-east-1", "sts");
         assert_eq!(a, signing_key("secret-a", "20150830", "us-east-1", "sts"));
-        assert_eq!(cache.signing_key("secret-a", "20150830", "us-east-1", "sts"), a);
+        assert_eq!(
+            cache.signing_key("secret-a", "20150830", "us-east-1", "sts"),
+            a
+        );
         let b = cache.signing_key("secret-b", "20150830", "us-east-1", "sts");
         assert_ne!(a, b);
         assert_eq!(b, signing_key("secret-b", "20150830", "us-east-1", "sts"));
@@ -111,5 +147,15 @@ mod tests {
         }
         assert!(cache.len() <= 32, "len {}", cache.len());
         assert!(!cache.is_empty());
+    }
+
+    #[test]
+    fn debug_shows_only_sizes() {
+        let cache = SigningKeyCache::new(16);
+        cache.signing_key("secret", "20150830", "us-east-1", "iam");
+        assert_eq!(
+            format!("{cache:?}"),
+            "SigningKeyCache { len: 1, capacity: 16 }"
+        );
     }
 }

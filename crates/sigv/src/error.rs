@@ -24,7 +24,9 @@ pub enum SigError {
     #[error("{0}")]
     InvalidDate(String),
     /// The date in the credential scope is not the date of the request time.
-    #[error("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP")]
+    #[error(
+        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP"
+    )]
     CredentialDateMismatch,
     /// The signing time is more than the allowed window away from the server's clock.
     #[error("The difference between the request time and the current time is too large")]

@@ -66,7 +66,9 @@ pub(crate) fn looks_signed(params: &[(Vec<u8>, Vec<u8>)]) -> bool {
 
 /// The single value of a SigV2 parameter; repeated ones are refused, as AWS does.
 fn single<'p>(params: &'p [(Vec<u8>, Vec<u8>)], name: &str) -> Result<Option<&'p str>, SigError> {
-    let mut found = params.iter().filter(|(k, _)| k.as_slice() == name.as_bytes());
+    let mut found = params
+        .iter()
+        .filter(|(k, _)| k.as_slice() == name.as_bytes());
     let first = found.next();
     if found.next().is_some() {
         return Err(SigError::MalformedAuthorization(format!(
@@ -86,7 +88,12 @@ pub(crate) fn parse(params: &[(Vec<u8>, Vec<u8>)]) -> Result<ParsedAuth, SigErro
     let version = single(params, "SignatureVersion")?;
     match version {
         Some("2") => {}
-        Some(other) => return Err(SigError::UnsupportedAlgorithm(format!("SigV{}", printable(other)))),
+        Some(other) => {
+            return Err(SigError::UnsupportedAlgorithm(format!(
+                "SigV{}",
+                printable(other)
+            )))
+        }
         None => {
             return Err(SigError::IncompleteSignature(
                 "Request requires the SignatureVersion parameter".into(),
@@ -112,9 +119,9 @@ pub(crate) fn parse(params: &[(Vec<u8>, Vec<u8>)]) -> Result<ParsedAuth, SigErro
         "HmacSHA1" => Method::HmacSha1,
         other => return Err(SigError::UnsupportedAlgorithm(printable(other))),
     };
-    let signature = STANDARD.decode(signature).map_err(|_| {
-        SigError::MalformedAuthorization("Signature must be base64".into())
-    })?;
+    let signature = STANDARD
+        .decode(signature)
+        .map_err(|_| SigError::MalformedAuthorization("Signature must be base64".into()))?;
     let (signed_at, expires_at) = match (single(params, "Timestamp")?, single(params, "Expires")?) {
         (Some(ts), None) => (Some(parse_iso8601_extended(ts, "Timestamp")?.into()), None),
         (None, Some(exp)) => (None, Some(parse_iso8601_extended(exp, "Expires")?.into())),
@@ -150,8 +157,10 @@ pub(crate) fn parse(params: &[(Vec<u8>, Vec<u8>)]) -> Result<ParsedAuth, SigErro
 /// Every parameter but `Signature`, sorted by the bytes of the (decoded) name then value, each
 /// RFC 3986 encoded, joined with `&`.
 fn canonical_query(params: &[(Vec<u8>, Vec<u8>)]) -> String {
-    let mut sorted: Vec<&(Vec<u8>, Vec<u8>)> =
-        params.iter().filter(|(k, _)| k.as_slice() != b"Signature").collect();
+    let mut sorted: Vec<&(Vec<u8>, Vec<u8>)> = params
+        .iter()
+        .filter(|(k, _)| k.as_slice() != b"Signature")
+        .collect();
     sorted.sort_unstable();
     let mut out = String::new();
     for (i, (k, v)) in sorted.iter().enumerate() {
@@ -199,7 +208,10 @@ pub(crate) fn verify(
     if auth.expires_at.is_some_and(|end| now > end) {
         return Err(SigError::Expired);
     }
-    let host = req.single_header("host")?.unwrap_or("").to_ascii_lowercase();
+    let host = req
+        .single_header("host")?
+        .unwrap_or("")
+        .to_ascii_lowercase();
     // Clients differ on whether an explicit default port is part of the signed host; the Host
     // header keeps what the client sent, so that is tried first and the bare host second.
     let without_default_port = host
@@ -272,7 +284,12 @@ mod tests {
                         .find(|(ok, _)| ok == k)
                         .map_or((*k, *v), |(ok, ov)| (*ok, *ov))
                 })
-                .chain(overrides.iter().filter(|(ok, _)| !base.iter().any(|(k, _)| k == ok)).copied())
+                .chain(
+                    overrides
+                        .iter()
+                        .filter(|(ok, _)| !base.iter().any(|(k, _)| k == ok))
+                        .copied(),
+                )
                 .collect();
             let err = parse(&p(&params)).err().map(|e| format!("{e:?}"));
             assert!(
@@ -282,8 +299,14 @@ mod tests {
         }
         let mut doubled = p(&base);
         doubled.push((b"AWSAccessKeyId".to_vec(), b"OTHER".to_vec()));
-        assert!(matches!(parse(&doubled), Err(SigError::MalformedAuthorization(_))));
+        assert!(matches!(
+            parse(&doubled),
+            Err(SigError::MalformedAuthorization(_))
+        ));
         let missing = p(&base[1..]);
-        assert!(matches!(parse(&missing), Err(SigError::IncompleteSignature(_))));
+        assert!(matches!(
+            parse(&missing),
+            Err(SigError::IncompleteSignature(_))
+        ));
     }
 }

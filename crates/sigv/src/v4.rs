@@ -83,9 +83,11 @@ fn push_string_to_sign(out: &mut String, amz_date: &str, scope: &str, hash: &[u8
 
 fn push_hex(out: &mut String, bytes: &[u8; 32]) {
     let mut buf = [0u8; 64];
-    // Cannot fail: the buffer is exactly twice the input.
+    // Neither step can fail: the buffer is exactly twice the input, and hex digits are ASCII.
     if hex::encode_to_slice(bytes, &mut buf).is_ok() {
-        out.extend(buf.iter().map(|&b| char::from(b)));
+        if let Ok(text) = std::str::from_utf8(&buf) {
+            out.push_str(text);
+        }
     }
 }
 
@@ -129,7 +131,9 @@ fn parse_credential(value: &str) -> Result<Credential, SigError> {
         return Err(malformed("empty region or service"));
     }
     if terminator != SCOPE_TERMINATOR {
-        return Err(malformed("Credential should be scoped with a valid terminator: 'aws4_request'"));
+        return Err(malformed(
+            "Credential should be scoped with a valid terminator: 'aws4_request'",
+        ));
     }
     Ok(Credential {
         access_key_id: akid.to_owned(),
@@ -207,10 +211,14 @@ pub(crate) fn parse_header(req: &Request<'_>, value: &str) -> Result<ParsedAuth,
     let credential = parse_credential(credential)?;
     validate_signed_headers(signed_headers)?;
     let signature = parse_signature_hex(signature)?;
-    let signed_at = match req.single_header("x-amz-date")? {
-        Some(date) => parse_amz_date(date)?,
+    // The string to sign carries the time as X-Amz-Date spells it (validated, so canonical).
+    let (signed_at, amz_date) = match req.single_header("x-amz-date")? {
+        Some(date) => (parse_amz_date(date)?, date.to_owned()),
         None => match req.single_header("date")? {
-            Some(date) => parse_http_date(date)?,
+            Some(date) => {
+                let t = parse_http_date(date)?;
+                (t, format_amz_date(t))
+            }
             None => {
                 return Err(SigError::IncompleteSignature(
                     "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header".into(),
@@ -218,11 +226,13 @@ pub(crate) fn parse_header(req: &Request<'_>, value: &str) -> Result<ParsedAuth,
             }
         },
     };
-    let security_token = req.single_header("x-amz-security-token")?.map(str::to_owned);
+    let security_token = req
+        .single_header("x-amz-security-token")?
+        .map(str::to_owned);
     finish(
         Scheme::V4Header,
         credential,
-        format_amz_date(signed_at),
+        amz_date,
         signed_at.into(),
         signed_headers.to_owned(),
         signature,
@@ -281,9 +291,13 @@ pub(crate) fn parse_presigned(req: &Request<'_>) -> Result<ParsedAuth, SigError>
     if algorithm != ALGORITHM {
         return Err(SigError::UnsupportedAlgorithm(printable(&algorithm)));
     }
-    let (Some(credential), Some(date), Some(expires), Some(signed_headers), Some(signature)) =
-        (p.credential, p.date, p.expires, p.signed_headers, p.signature)
-    else {
+    let (Some(credential), Some(date), Some(expires), Some(signed_headers), Some(signature)) = (
+        p.credential,
+        p.date,
+        p.expires,
+        p.signed_headers,
+        p.signature,
+    ) else {
         return Err(SigError::IncompleteSignature(
             "Presigned request requires X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders and X-Amz-Signature".into(),
         ));
@@ -303,7 +317,9 @@ pub(crate) fn parse_presigned(req: &Request<'_>) -> Result<ParsedAuth, SigError>
     };
     let security_token = match p.security_token {
         Some(token) => Some(token),
-        None => req.single_header("x-amz-security-token")?.map(str::to_owned),
+        None => req
+            .single_header("x-amz-security-token")?
+            .map(str::to_owned),
     };
     finish(
         Scheme::V4Presigned,
@@ -373,7 +389,10 @@ pub(crate) fn verify(
             }
         }
         Some(_) => {
-            if signed_at.duration_since(now).is_ok_and(|ahead| ahead > MAX_SKEW) {
+            if signed_at
+                .duration_since(now)
+                .is_ok_and(|ahead| ahead > MAX_SKEW)
+            {
                 return Err(SigError::RequestTimeTooSkewed);
             }
             if auth.expires_at.is_none_or(|end| now > end) {

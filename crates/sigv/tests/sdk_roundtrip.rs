@@ -54,7 +54,10 @@ fn query_value() -> impl Strategy<Value = String> {
 }
 
 fn query() -> impl Strategy<Value = String> {
-    let key = prop_oneof!["[a-z][a-zA-Z0-9]{0,5}", "\\PC{1,4}".prop_map(|s| encode(&s))];
+    let key = prop_oneof![
+        "[a-z][a-zA-Z0-9]{0,5}",
+        "\\PC{1,4}".prop_map(|s| encode(&s))
+    ];
     let pair = (key, prop::option::of(query_value()));
     prop::collection::vec(pair, 0..5).prop_map(|pairs| {
         pairs
@@ -108,11 +111,20 @@ fn case() -> impl Strategy<Value = Case> {
     let presign = prop::option::of(1u64..=604_800);
     (
         (service, method, region, host, token, presign),
-        (path(), query(), headers(), prop::collection::vec(any::<u8>(), 0..64)),
+        (
+            path(),
+            query(),
+            headers(),
+            prop::collection::vec(any::<u8>(), 0..64),
+        ),
         (946_684_800u64..4_102_444_800, any::<i64>(), any::<bool>()),
     )
         .prop_map(
-            |((service, method, region, host, token, presign), (path, query, headers, body), (t, offset, unsigned))| {
+            |(
+                (service, method, region, host, token, presign),
+                (path, query, headers, body),
+                (t, offset, unsigned),
+            )| {
                 let time = SystemTime::UNIX_EPOCH + Duration::from_secs(t);
                 let mut spec = Spec::new(service, method, time);
                 spec.region = region.to_owned();

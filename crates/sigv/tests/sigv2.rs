@@ -73,11 +73,17 @@ fn get_query() -> String {
 
 const POST_HEADERS: &[(&str, &str)] = &[
     ("Host", "STS.Example.COM:8443"),
-    ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
+    (
+        "Content-Type",
+        "application/x-www-form-urlencoded; charset=utf-8",
+    ),
 ];
 const GET_HEADERS: &[(&str, &str)] = &[("host", "iam.amazonaws.com")];
 
-fn post_request<'a>(form: &'a [(String, String)], headers: &'a [(&'a str, &'a str)]) -> Request<'a> {
+fn post_request<'a>(
+    form: &'a [(String, String)],
+    headers: &'a [(&'a str, &'a str)],
+) -> Request<'a> {
     Request {
         method: "POST",
         path: "/",
@@ -96,14 +102,20 @@ fn run(req: &Request<'_>, now: SystemTime) -> Result<ParsedAuth, SigError> {
 #[test]
 fn known_answer_post_form_hmac_sha256_with_offset_timestamp() {
     let form = post_params();
-    let auth = run(&post_request(&form, POST_HEADERS), post_time() + Duration::from_secs(300))
-        .expect("known-answer POST must verify");
+    let auth = run(
+        &post_request(&form, POST_HEADERS),
+        post_time() + Duration::from_secs(300),
+    )
+    .expect("known-answer POST must verify");
     assert_eq!(auth.scheme, Scheme::V2Query);
     assert_eq!(auth.access_key_id, "AKIDEXAMPLE");
     assert_eq!(auth.security_token.as_deref(), Some("tok/en+value=="));
     assert_eq!(auth.signed_at, Some(post_time()));
     assert_eq!(auth.expires_at, None);
-    assert_eq!((auth.region.as_deref(), auth.service.as_deref()), (None, None));
+    assert_eq!(
+        (auth.region.as_deref(), auth.service.as_deref()),
+        (None, None)
+    );
     assert_eq!(auth.signed_headers(), None);
 }
 
@@ -120,7 +132,10 @@ fn known_answer_get_query_hmac_sha1_with_expires() {
     let auth = run(&req, get_expires() - Duration::from_secs(3600)).expect("must verify");
     assert_eq!(auth.signed_at, None);
     assert_eq!(auth.expires_at, Some(get_expires()));
-    assert_eq!(run(&req, get_expires() + Duration::from_secs(1)).err(), Some(SigError::Expired));
+    assert_eq!(
+        run(&req, get_expires() + Duration::from_secs(1)).err(),
+        Some(SigError::Expired)
+    );
     // Expires is not bounded by the skew window: long before it, the request is still valid.
     assert!(run(&req, get_expires() - Duration::from_secs(86_400)).is_ok());
 }
@@ -196,7 +211,14 @@ fn tampering_is_rejected() {
     }
     let req = post_request(&base, POST_HEADERS);
     let auth = parse(&req).unwrap().unwrap();
-    let wrong_secret = verify(&req, &auth, "not-the-secret", "", now, &SigningKeyCache::default());
+    let wrong_secret = verify(
+        &req,
+        &auth,
+        "not-the-secret",
+        "",
+        now,
+        &SigningKeyCache::default(),
+    );
     assert_eq!(wrong_secret, Err(SigError::SignatureDoesNotMatch));
 }
 
@@ -207,8 +229,14 @@ fn timestamp_skew_window_is_fifteen_minutes_both_ways() {
     let cases = [
         (post_time() + Duration::from_secs(15 * 60), Ok(())),
         (post_time() - Duration::from_secs(15 * 60), Ok(())),
-        (post_time() + Duration::from_secs(15 * 60 + 1), Err(SigError::RequestTimeTooSkewed)),
-        (post_time() - Duration::from_secs(15 * 60 + 1), Err(SigError::RequestTimeTooSkewed)),
+        (
+            post_time() + Duration::from_secs(15 * 60 + 1),
+            Err(SigError::RequestTimeTooSkewed),
+        ),
+        (
+            post_time() - Duration::from_secs(15 * 60 + 1),
+            Err(SigError::RequestTimeTooSkewed),
+        ),
     ];
     for (now, want) in cases {
         assert_eq!(run(&req, now).map(|_| ()), want, "{now:?}");
@@ -217,7 +245,13 @@ fn timestamp_skew_window_is_fifteen_minutes_both_ways() {
 
 #[test]
 fn s3_style_sigv2_is_not_mistaken_for_query_sigv2() {
-    let header = [("Host", "s3.amazonaws.com"), ("Authorization", "AWS AKIDEXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=")];
+    let header = [
+        ("Host", "s3.amazonaws.com"),
+        (
+            "Authorization",
+            "AWS AKIDEXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=",
+        ),
+    ];
     let req = Request {
         method: "GET",
         path: "/bucket/key",
@@ -225,11 +259,17 @@ fn s3_style_sigv2_is_not_mistaken_for_query_sigv2() {
         headers: &header,
         form_params: None,
     };
-    assert_eq!(parse(&req).err(), Some(SigError::UnsupportedAlgorithm("AWS".into())));
+    assert_eq!(
+        parse(&req).err(),
+        Some(SigError::UnsupportedAlgorithm("AWS".into()))
+    );
     let presigned = Request {
         query: "AWSAccessKeyId=AKIDEXAMPLE&Expires=1141889120&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D",
         headers: &header[..1],
         ..req
     };
-    assert!(matches!(parse(&presigned), Err(SigError::IncompleteSignature(_))));
+    assert!(matches!(
+        parse(&presigned),
+        Err(SigError::IncompleteSignature(_))
+    ));
 }

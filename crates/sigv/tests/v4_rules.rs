@@ -16,7 +16,12 @@ use tessera_sigv::{
 
 const MIN: Duration = Duration::from_secs(60);
 
-fn run_with(signed: &Signed, now: SystemTime, cache: &SigningKeyCache, secret: &str) -> Result<ParsedAuth, SigError> {
+fn run_with(
+    signed: &Signed,
+    now: SystemTime,
+    cache: &SigningKeyCache,
+    secret: &str,
+) -> Result<ParsedAuth, SigError> {
     let headers = signed.header_refs();
     let req = signed.request(&headers);
     let auth = parse(&req)?.ok_or(SigError::IncompleteSignature("anonymous".into()))?;
@@ -53,9 +58,18 @@ fn header_signed_skew_window_is_fifteen_minutes_both_ways() {
         (t, Ok(())),
         (t + 15 * MIN, Ok(())),
         (t - 15 * MIN, Ok(())),
-        (t + 15 * MIN + Duration::from_secs(1), Err(SigError::RequestTimeTooSkewed)),
-        (t - 15 * MIN - Duration::from_secs(1), Err(SigError::RequestTimeTooSkewed)),
-        (t + Duration::from_secs(86_400 * 365), Err(SigError::RequestTimeTooSkewed)),
+        (
+            t + 15 * MIN + Duration::from_secs(1),
+            Err(SigError::RequestTimeTooSkewed),
+        ),
+        (
+            t - 15 * MIN - Duration::from_secs(1),
+            Err(SigError::RequestTimeTooSkewed),
+        ),
+        (
+            t + Duration::from_secs(86_400 * 365),
+            Err(SigError::RequestTimeTooSkewed),
+        ),
     ];
     for (now, want) in cases {
         assert_eq!(run(&signed, now).map(|_| ()), want, "now {now:?}");
@@ -72,7 +86,10 @@ fn presigned_expiry_and_future_dates() {
         (t + hour, Ok(())),
         (t + hour + Duration::from_secs(1), Err(SigError::Expired)),
         (t - 15 * MIN, Ok(())),
-        (t - 15 * MIN - Duration::from_secs(1), Err(SigError::RequestTimeTooSkewed)),
+        (
+            t - 15 * MIN - Duration::from_secs(1),
+            Err(SigError::RequestTimeTooSkewed),
+        ),
     ];
     for (now, want) in cases {
         assert_eq!(run(&signed, now).map(|_| ()), want, "now {now:?}");
@@ -98,7 +115,9 @@ fn x_amz_expires_bounds_are_enforced() {
     let cases: &[(&str, fn(&SigError) -> bool)] = &[
         ("0", |e| *e == SigError::ExpiresOutOfRange),
         ("604801", |e| *e == SigError::ExpiresOutOfRange),
-        ("99999999999999999999999", |e| *e == SigError::ExpiresOutOfRange),
+        ("99999999999999999999999", |e| {
+            *e == SigError::ExpiresOutOfRange
+        }),
         ("", |e| matches!(e, SigError::MalformedAuthorization(_))),
         ("-1", |e| matches!(e, SigError::MalformedAuthorization(_))),
         ("1h", |e| matches!(e, SigError::MalformedAuthorization(_))),
@@ -110,14 +129,20 @@ fn x_amz_expires_bounds_are_enforced() {
             .query
             .replace("X-Amz-Expires=3600", &format!("X-Amz-Expires={value}"));
         let err = run(&tampered, suite_time()).err();
-        assert!(err.as_ref().is_some_and(check), "X-Amz-Expires={value}: {err:?}");
+        assert!(
+            err.as_ref().is_some_and(check),
+            "X-Amz-Expires={value}: {err:?}"
+        );
     }
 }
 
 #[test]
 fn date_header_is_the_fallback_for_x_amz_date() {
     // Signed by hand: the SDK signers always add X-Amz-Date.
-    let headers = [("Host", "iam.amazonaws.com"), ("Date", "Sun, 30 Aug 2015 12:36:00 GMT")];
+    let headers = [
+        ("Host", "iam.amazonaws.com"),
+        ("Date", "Sun, 30 Aug 2015 12:36:00 GMT"),
+    ];
     let mut req = Request {
         method: "GET",
         path: "/",
@@ -136,23 +161,40 @@ fn date_header_is_the_fallback_for_x_amz_date() {
     canonical_request(&req, &inputs, &mut canonical);
     let scope = "20150830/us-east-1/iam/aws4_request";
     let sts = string_to_sign("20150830T123600Z", scope, &canonical);
-    let mut mac = Hmac::<Sha256>::new_from_slice(&signing_key(SECRET, "20150830", "us-east-1", "iam")).unwrap();
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(&signing_key(SECRET, "20150830", "us-east-1", "iam"))
+            .unwrap();
     mac.update(sts.as_bytes());
     let signature = hex::encode(mac.finalize().into_bytes());
     let authorization = format!(
         "AWS4-HMAC-SHA256 Credential={AKID}/{scope}, SignedHeaders=date;host, Signature={signature}"
     );
-    let with_auth = [headers[0], headers[1], ("Authorization", authorization.as_str())];
+    let with_auth = [
+        headers[0],
+        headers[1],
+        ("Authorization", authorization.as_str()),
+    ];
     req.headers = &with_auth;
     let auth = parse(&req).unwrap().unwrap();
     assert_eq!(auth.signed_at, Some(suite_time()));
     let cache = SigningKeyCache::default();
-    assert_eq!(verify(&req, &auth, SECRET, empty, suite_time(), &cache), Ok(()));
+    assert_eq!(
+        verify(&req, &auth, SECRET, empty, suite_time(), &cache),
+        Ok(())
+    );
     // X-Amz-Date wins over Date when both are present.
-    let both = [with_auth[0], with_auth[1], with_auth[2], ("X-Amz-Date", "20150830T000000Z")];
+    let both = [
+        with_auth[0],
+        with_auth[1],
+        with_auth[2],
+        ("X-Amz-Date", "20150830T000000Z"),
+    ];
     req.headers = &both;
     let auth = parse(&req).unwrap().unwrap();
-    assert_eq!(auth.signed_at, Some(suite_time() - Duration::from_secs(12 * 3600 + 36 * 60)));
+    assert_eq!(
+        auth.signed_at,
+        Some(suite_time() - Duration::from_secs(12 * 3600 + 36 * 60))
+    );
 }
 
 #[test]
@@ -164,10 +206,16 @@ fn credential_scope_date_must_be_the_request_date() {
         .find(|(n, _)| n == "authorization")
         .unwrap();
     auth.1 = auth.1.replace("/20150830/", "/20150831/");
-    assert_eq!(run(&signed, suite_time()).err(), Some(SigError::CredentialDateMismatch));
+    assert_eq!(
+        run(&signed, suite_time()).err(),
+        Some(SigError::CredentialDateMismatch)
+    );
     let mut presigned = presigned("sts", 60);
     presigned.query = presigned.query.replace("%2F20150830%2F", "%2F20150829%2F");
-    assert_eq!(run(&presigned, suite_time()).err(), Some(SigError::CredentialDateMismatch));
+    assert_eq!(
+        run(&presigned, suite_time()).err(),
+        Some(SigError::CredentialDateMismatch)
+    );
 }
 
 #[derive(Debug)]
@@ -219,8 +267,18 @@ fn malformed_authorization_headers() {
         (format!("AWS4-HMAC-SHA256 Credential=AKID/2015-08-30/us-east-1/sts/aws4_request, SignedHeaders=host, {SIG}"), Kind::Malformed),
     ];
     for (value, kind) in &cases {
-        let headers = [("host", "sts.amazonaws.com"), ("x-amz-date", "20150830T123600Z"), ("authorization", value.as_str())];
-        let req = Request { method: "GET", path: "/", query: "", headers: &headers, form_params: None };
+        let headers = [
+            ("host", "sts.amazonaws.com"),
+            ("x-amz-date", "20150830T123600Z"),
+            ("authorization", value.as_str()),
+        ];
+        let req = Request {
+            method: "GET",
+            path: "/",
+            query: "",
+            headers: &headers,
+            form_params: None,
+        };
         let got = parse(&req);
         assert!(
             got.as_ref().err().is_some_and(|e| kind_matches(e, kind)),
@@ -229,14 +287,51 @@ fn malformed_authorization_headers() {
     }
     let header_cases: Vec<(Vec<(&str, &str)>, Kind)> = vec![
         (vec![("authorization", ok.as_str())], Kind::Incomplete),
-        (vec![("authorization", ok.as_str()), ("x-amz-date", "2015-08-30T12:36:00Z")], Kind::InvalidDate),
-        (vec![("authorization", ok.as_str()), ("date", "yesterday")], Kind::InvalidDate),
-        (vec![("authorization", ok.as_str()), ("x-amz-date", "20150830T123600Z"), ("X-Amz-Date", "20150830T123600Z")], Kind::Malformed),
-        (vec![("authorization", ok.as_str()), ("Authorization", ok.as_str()), ("x-amz-date", "20150830T123600Z")], Kind::Malformed),
-        (vec![("authorization", ok.as_str()), ("x-amz-date", "20150830T123600Z"), ("x-amz-security-token", "a"), ("X-Amz-Security-Token", "b")], Kind::Malformed),
+        (
+            vec![
+                ("authorization", ok.as_str()),
+                ("x-amz-date", "2015-08-30T12:36:00Z"),
+            ],
+            Kind::InvalidDate,
+        ),
+        (
+            vec![("authorization", ok.as_str()), ("date", "yesterday")],
+            Kind::InvalidDate,
+        ),
+        (
+            vec![
+                ("authorization", ok.as_str()),
+                ("x-amz-date", "20150830T123600Z"),
+                ("X-Amz-Date", "20150830T123600Z"),
+            ],
+            Kind::Malformed,
+        ),
+        (
+            vec![
+                ("authorization", ok.as_str()),
+                ("Authorization", ok.as_str()),
+                ("x-amz-date", "20150830T123600Z"),
+            ],
+            Kind::Malformed,
+        ),
+        (
+            vec![
+                ("authorization", ok.as_str()),
+                ("x-amz-date", "20150830T123600Z"),
+                ("x-amz-security-token", "a"),
+                ("X-Amz-Security-Token", "b"),
+            ],
+            Kind::Malformed,
+        ),
     ];
     for (headers, kind) in &header_cases {
-        let req = Request { method: "GET", path: "/", query: "", headers, form_params: None };
+        let req = Request {
+            method: "GET",
+            path: "/",
+            query: "",
+            headers,
+            form_params: None,
+        };
         let got = parse(&req);
         assert!(
             got.as_ref().err().is_some_and(|e| kind_matches(e, kind)),
@@ -252,19 +347,46 @@ fn malformed_presigned_parameters() {
         ("X-Amz-Signature=abc".into(), Kind::Incomplete),
         ("X-Amz-Credential=AKID".into(), Kind::Incomplete),
         ("X-Amz-Algorithm=AWS4-HMAC-SHA256".into(), Kind::Incomplete),
-        (full.replace("X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=AWS4-HMAC-SHA1"), Kind::Unsupported),
-        (full.replace("&X-Amz-Date=20150830T123600Z", ""), Kind::Incomplete),
+        (
+            full.replace(
+                "X-Amz-Algorithm=AWS4-HMAC-SHA256",
+                "X-Amz-Algorithm=AWS4-HMAC-SHA1",
+            ),
+            Kind::Unsupported,
+        ),
+        (
+            full.replace("&X-Amz-Date=20150830T123600Z", ""),
+            Kind::Incomplete,
+        ),
         (full.replace("&X-Amz-Expires=60", ""), Kind::Incomplete),
-        (full.replace("&X-Amz-SignedHeaders=host", ""), Kind::Incomplete),
-        (format!("{full}&X-Amz-Date=20150830T123600Z"), Kind::Malformed),
+        (
+            full.replace("&X-Amz-SignedHeaders=host", ""),
+            Kind::Incomplete,
+        ),
+        (
+            format!("{full}&X-Amz-Date=20150830T123600Z"),
+            Kind::Malformed,
+        ),
         (format!("{full}&X-Amz-Signature=00"), Kind::Malformed),
-        (full.replace("X-Amz-Date=20150830T123600Z", "X-Amz-Date=20150830T12360"), Kind::InvalidDate),
-        (full.replace("X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders="), Kind::Incomplete),
+        (
+            full.replace("X-Amz-Date=20150830T123600Z", "X-Amz-Date=20150830T12360"),
+            Kind::InvalidDate,
+        ),
+        (
+            full.replace("X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders="),
+            Kind::Incomplete,
+        ),
         (full.replace("%2Fsts%2F", "%2F%2F"), Kind::Malformed),
     ];
     let headers = [("host", "sts.amazonaws.com")];
     for (query, kind) in &cases {
-        let req = Request { method: "GET", path: "/", query, headers: &headers, form_params: None };
+        let req = Request {
+            method: "GET",
+            path: "/",
+            query,
+            headers: &headers,
+            form_params: None,
+        };
         let got = parse(&req);
         assert!(
             got.as_ref().err().is_some_and(|e| kind_matches(e, kind)),
@@ -277,14 +399,40 @@ fn malformed_presigned_parameters() {
 fn requests_without_a_signature_are_anonymous() {
     let cases: Vec<(&str, Vec<(&str, &str)>, Option<Vec<(String, String)>>)> = vec![
         ("", vec![("host", "sts.amazonaws.com")], None),
-        ("Action=AssumeRoleWithWebIdentity&WebIdentityToken=x", vec![("host", "sts.amazonaws.com")], None),
-        ("", vec![("host", "sts.amazonaws.com"), ("x-amz-security-token", "t"), ("x-amz-date", "20150830T123600Z")], None),
-        ("", vec![("host", "sts.amazonaws.com")], Some(vec![("Action".into(), "GetCallerIdentity".into())])),
+        (
+            "Action=AssumeRoleWithWebIdentity&WebIdentityToken=x",
+            vec![("host", "sts.amazonaws.com")],
+            None,
+        ),
+        (
+            "",
+            vec![
+                ("host", "sts.amazonaws.com"),
+                ("x-amz-security-token", "t"),
+                ("x-amz-date", "20150830T123600Z"),
+            ],
+            None,
+        ),
+        (
+            "",
+            vec![("host", "sts.amazonaws.com")],
+            Some(vec![("Action".into(), "GetCallerIdentity".into())]),
+        ),
         ("x-amz-signature=lowercase-is-not-ours", vec![], None),
     ];
     for (query, headers, form) in &cases {
-        let req = Request { method: "POST", path: "/", query, headers, form_params: form.as_deref() };
-        assert_eq!(parse(&req).map(|a| a.is_none()), Ok(true), "{query:?} {headers:?}");
+        let req = Request {
+            method: "POST",
+            path: "/",
+            query,
+            headers,
+            form_params: form.as_deref(),
+        };
+        assert_eq!(
+            parse(&req).map(|a| a.is_none()),
+            Ok(true),
+            "{query:?} {headers:?}"
+        );
     }
 }
 
@@ -297,8 +445,13 @@ fn s3_header_signing_requires_x_amz_content_sha256() {
     let signed = sign_request(&spec);
     assert!(run(&signed, suite_time()).is_ok());
     let mut stripped = signed.clone();
-    stripped.headers.retain(|(n, _)| n != "x-amz-content-sha256");
-    assert_eq!(run(&stripped, suite_time()).err(), Some(SigError::MissingContentSha256));
+    stripped
+        .headers
+        .retain(|(n, _)| n != "x-amz-content-sha256");
+    assert_eq!(
+        run(&stripped, suite_time()).err(),
+        Some(SigError::MissingContentSha256)
+    );
 }
 
 #[test]
@@ -313,7 +466,10 @@ fn unsigned_payload_presigning_outside_s3_only_for_empty_bodies() {
     spec.method = "POST".into();
     spec.body = b"Action=GetCallerIdentity".to_vec();
     let signed = sign_request(&spec);
-    assert_eq!(run(&signed, suite_time()).err(), Some(SigError::SignatureDoesNotMatch));
+    assert_eq!(
+        run(&signed, suite_time()).err(),
+        Some(SigError::SignatureDoesNotMatch)
+    );
 }
 
 #[test]
@@ -333,15 +489,27 @@ fn the_cache_never_serves_one_secret_for_another() {
 #[test]
 fn error_codes() {
     let cases = [
-        (SigError::IncompleteSignature("x".into()), "IncompleteSignature"),
-        (SigError::MalformedAuthorization("x".into()), "IncompleteSignature"),
-        (SigError::UnsupportedAlgorithm("x".into()), "IncompleteSignature"),
+        (
+            SigError::IncompleteSignature("x".into()),
+            "IncompleteSignature",
+        ),
+        (
+            SigError::MalformedAuthorization("x".into()),
+            "IncompleteSignature",
+        ),
+        (
+            SigError::UnsupportedAlgorithm("x".into()),
+            "IncompleteSignature",
+        ),
         (SigError::InvalidDate("x".into()), "IncompleteSignature"),
         (SigError::CredentialDateMismatch, "SignatureDoesNotMatch"),
         (SigError::SignatureDoesNotMatch, "SignatureDoesNotMatch"),
         (SigError::RequestTimeTooSkewed, "RequestTimeTooSkewed"),
         (SigError::Expired, "RequestExpired"),
-        (SigError::ExpiresOutOfRange, "AuthorizationQueryParametersError"),
+        (
+            SigError::ExpiresOutOfRange,
+            "AuthorizationQueryParametersError",
+        ),
         (SigError::MissingContentSha256, "InvalidRequest"),
     ];
     for (err, code) in cases {

@@ -21,6 +21,8 @@ pub enum StsError {
     InvalidParameterValue(String),
     #[error("The security token included in the request is invalid.")]
     InvalidClientTokenId,
+    #[error("The encoded authorization message is invalid.")]
+    InvalidAuthorizationMessage,
     #[error("{0}")]
     Internal(String),
 }
@@ -36,6 +38,7 @@ impl StsError {
             StsError::AccessDenied(_) => ("AccessDenied", 403),
             StsError::InvalidParameterValue(_) => ("InvalidParameterValue", 400),
             StsError::InvalidClientTokenId => ("InvalidClientTokenId", 403),
+            StsError::InvalidAuthorizationMessage => ("InvalidAuthorizationMessageException", 400),
             StsError::Internal(_) => ("InternalFailure", 500),
         };
         let message = match self {

@@ -61,6 +61,11 @@ impl KeyRingManager {
         })
     }
 
+    /// The master key, for the other things STS seals under it (authorization messages).
+    pub(crate) fn master(&self) -> &MasterKey {
+        &self.master
+    }
+
     /// The ring as it is now (cheap: an `Arc` clone).
     pub fn ring(&self) -> Arc<KeyRing> {
         self.ring.read().clone()

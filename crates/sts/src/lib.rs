@@ -9,10 +9,12 @@
 //!
 //! Layout: [`keyring`] (the persisted, rotated sealing keys), `params` (shared parameter
 //! validation), `credentials` (minting and encoding credentials), and one module per action:
-//! `session_token`, `federation_token`, `assume_role`, `caller_identity`, `key_info`; [`principal_of`] turns
+//! `session_token`, `federation_token`, `assume_role`, `caller_identity`, `key_info`,
+//! `authorization_message`; [`principal_of`] turns
 //! unsealed claims back into the caller's [`Principal`].
 
 mod assume_role;
+mod authorization_message;
 mod caller_identity;
 mod credentials;
 mod error;
@@ -40,6 +42,7 @@ pub const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     AssumeRole,
+    DecodeAuthorizationMessage,
     GetAccessKeyInfo,
     GetCallerIdentity,
     GetFederationToken,
@@ -50,6 +53,7 @@ impl Action {
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "AssumeRole" => Some(Self::AssumeRole),
+            "DecodeAuthorizationMessage" => Some(Self::DecodeAuthorizationMessage),
             "GetAccessKeyInfo" => Some(Self::GetAccessKeyInfo),
             "GetCallerIdentity" => Some(Self::GetCallerIdentity),
             "GetFederationToken" => Some(Self::GetFederationToken),
@@ -150,6 +154,9 @@ impl Sts {
             }
             Action::AssumeRole => assume_role::handle(self, caller, params, request_id).await,
             Action::GetAccessKeyInfo => key_info::handle(self, params, request_id).await,
+            Action::DecodeAuthorizationMessage => {
+                authorization_message::decode(self, params, request_id)
+            }
         }
     }
 
@@ -157,6 +164,12 @@ impl Sts {
     /// expiry (and maps every error to `InvalidClientTokenId`).
     pub fn unseal(&self, token: &str) -> Result<SessionClaims, TokenError> {
         tessera_token::unseal(token, &self.inner.keys.ring())
+    }
+
+    /// Seals the JSON description of a denied request into the opaque message that
+    /// `DecodeAuthorizationMessage` opens.
+    pub fn seal_authorization_message(&self, decoded_json: &str) -> String {
+        authorization_message::seal(self.inner.keys.master(), decoded_json)
     }
 
     /// Rotates the sealing key when it is due and re-reads the ring (run periodically).

@@ -10,10 +10,17 @@
 //! GetSessionToken sessions cannot call IAM without MFA and may call only AssumeRole and
 //! GetCallerIdentity on STS; GetFederationToken sessions cannot call IAM and may call only
 //! GetCallerIdentity on STS. `sts:GetCallerIdentity` is never denied.
+//!
+//! A policy denial carries an encoded authorization message ([`message`], sealed by STS) that
+//! `sts:DecodeAuthorizationMessage` turns back into the statement and context that decided.
 
 mod context;
+mod message;
 mod policies;
 mod resource;
+
+/// The response header that carries the encoded authorization message of an `AccessDenied`.
+pub const AUTHORIZATION_MESSAGE_HEADER: &str = "x-tessera-authorization-message";
 
 pub use policies::PolicyCache;
 
@@ -44,6 +51,8 @@ pub struct Decision {
     pub reason: String,
     /// AWS's `AccessDenied` message when denied.
     pub message: Option<String>,
+    /// The sealed description of a policy denial, for `sts:DecodeAuthorizationMessage`.
+    pub encoded_message: Option<String>,
 }
 
 impl Decision {
@@ -52,6 +61,7 @@ impl Decision {
             allowed: true,
             reason: reason.into(),
             message: None,
+            encoded_message: None,
         }
     }
 
@@ -60,18 +70,22 @@ impl Decision {
             allowed: false,
             reason: reason.into(),
             message: Some(message),
+            encoded_message: None,
         }
     }
 
-    /// The `AccessDenied` error for a denied decision.
+    /// The `AccessDenied` error for a denied decision. The message is AWS's exactly; the encoded
+    /// authorization message travels in the `x-tessera-authorization-message` header.
     pub fn to_error(&self) -> AwsError {
-        AwsError::new(
-            "AccessDenied",
-            403,
-            self.message
-                .clone()
-                .unwrap_or_else(|| "Access denied".into()),
-        )
+        let message = self
+            .message
+            .clone()
+            .unwrap_or_else(|| "Access denied".into());
+        let err = AwsError::new("AccessDenied", 403, message);
+        match &self.encoded_message {
+            Some(m) => err.with_header(AUTHORIZATION_MESSAGE_HEADER, m.clone()),
+            None => err,
+        }
     }
 }
 
@@ -101,23 +115,42 @@ pub async fn authorize(app: &App, req: &AuthzRequest<'_>) -> Result<Decision, Aw
         context: &ctx,
     };
     let decision = tessera_policy::evaluate(&request, &set);
+    let statement = decision.statement.map(|st| {
+        let source = inputs
+            .source(decision.policy_type, st.policy_index)
+            .unwrap_or("a policy");
+        match st.sid {
+            Some(sid) => format!("{source}, statement {} (Sid {sid})", st.statement_index + 1),
+            None => format!("{source}, statement {}", st.statement_index + 1),
+        }
+    });
     if decision.is_allowed() {
-        Ok(Decision::allow(format!(
-            "allowed by {:?} policy",
-            decision.policy_type
-        )))
-    } else {
-        let message = decision.access_denied_message(&request).unwrap_or_else(|| {
-            format!(
-                "User: {} is not authorized to perform: {full_action} on resource: {resource}",
-                principal.arn()
-            )
-        });
-        let reason = decision
-            .reason(&full_action)
-            .unwrap_or_else(|| "denied".to_owned());
-        Ok(Decision::deny(reason, message))
+        let reason = match &statement {
+            Some(s) => format!("allowed by {s}"),
+            None => "allowed: the account's root identity".to_owned(),
+        };
+        return Ok(Decision::allow(reason));
     }
+    let message = decision.access_denied_message(&request).unwrap_or_else(|| {
+        format!(
+            "User: {} is not authorized to perform: {full_action} on resource: {resource}",
+            principal.arn()
+        )
+    });
+    let reason = match (&statement, decision.reason(&full_action)) {
+        (Some(s), Some(r)) => format!("{r} ({s})"),
+        (None, Some(r)) => r,
+        (_, None) => "denied".to_owned(),
+    };
+    let decoded = message::describe(
+        &request,
+        decision.verdict == tessera_policy::Verdict::ExplicitDeny,
+        statement.as_deref(),
+        &ctx,
+    );
+    let mut denied = Decision::deny(reason, message);
+    denied.encoded_message = Some(app.sts().seal_authorization_message(&decoded));
+    Ok(denied)
 }
 
 /// AWS's fixed limits on what temporary credentials may call, whatever the policies say.

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tessera_core::{AccountId, Arn, Principal};
 use tessera_iam::IdentityPolicies;
-use tessera_policy::{Policy, PolicyKind, PolicySet};
+use tessera_policy::{Policy, PolicyKind, PolicySet, PolicyType};
 use tessera_protocol::AwsError;
 use tessera_token::SessionKind;
 
@@ -62,13 +62,18 @@ impl PolicyCache {
     }
 }
 
-/// The compiled inputs of one evaluation.
+/// The compiled inputs of one evaluation, with where each policy came from (for the audit log
+/// and the authorization message).
 #[derive(Default)]
 pub struct Inputs {
     identity: Vec<Arc<Policy>>,
+    identity_sources: Vec<String>,
     boundary: Option<Arc<Policy>>,
+    boundary_source: Option<String>,
     session: Option<Vec<Arc<Policy>>>,
+    session_sources: Vec<String>,
     resource: Option<Arc<Policy>>,
+    resource_source: Option<String>,
     resource_account: Option<String>,
 }
 
@@ -86,15 +91,35 @@ impl Inputs {
         }
     }
 
+    /// Where the policy a decision names came from: "inline policy P of ARN" or a policy ARN.
+    pub fn source(&self, policy_type: PolicyType, index: usize) -> Option<&str> {
+        match policy_type {
+            PolicyType::Identity => self.identity_sources.get(index).map(String::as_str),
+            PolicyType::PermissionsBoundary => self.boundary_source.as_deref(),
+            PolicyType::Session => self.session_sources.get(index).map(String::as_str),
+            PolicyType::Resource => self.resource_source.as_deref(),
+            PolicyType::AccountRoot => None,
+        }
+    }
+
     fn add_identity(&mut self, cache: &PolicyCache, found: IdentityPolicies) {
-        for p in found.inline.iter().chain(found.managed.iter()) {
+        for p in &found.inline {
             if let Some(c) = cache.get(&p.document, PolicyKind::Identity) {
                 self.identity.push(c);
+                self.identity_sources
+                    .push(format!("inline policy {} of {}", p.name, p.source));
             }
         }
-        self.boundary = found
-            .boundary
-            .and_then(|b| cache.get(&b.document, PolicyKind::Identity));
+        for p in &found.managed {
+            if let Some(c) = cache.get(&p.document, PolicyKind::Identity) {
+                self.identity.push(c);
+                self.identity_sources.push(p.source.clone());
+            }
+        }
+        if let Some(b) = found.boundary {
+            self.boundary = cache.get(&b.document, PolicyKind::Identity);
+            self.boundary_source = Some(b.source);
+        }
     }
 }
 
@@ -155,14 +180,26 @@ pub async fn gather(
             || !session.policy_arns.is_empty();
         if limited {
             let mut list = Vec::new();
-            if let Some(doc) = &session.session_policy {
-                list.extend(cache.get(doc, PolicyKind::Identity));
+            if let Some(p) = session
+                .session_policy
+                .as_deref()
+                .and_then(|doc| cache.get(doc, PolicyKind::Identity))
+            {
+                list.push(p);
+                inputs
+                    .session_sources
+                    .push("inline session policy".to_owned());
             }
             for arn in &session.policy_arns {
-                if let Some(policy) = iam.managed_policy(arn).await.map_err(internal)? {
-                    if let Some(doc) = policy.default_document() {
-                        list.extend(cache.get(doc, PolicyKind::Identity));
-                    }
+                let Some(policy) = iam.managed_policy(arn).await.map_err(internal)? else {
+                    continue;
+                };
+                if let Some(p) = policy
+                    .default_document()
+                    .and_then(|doc| cache.get(doc, PolicyKind::Identity))
+                {
+                    list.push(p);
+                    inputs.session_sources.push(arn.clone());
                 }
             }
             inputs.session = Some(list);
@@ -172,6 +209,7 @@ pub async fn gather(
         if let Some((account, name)) = req.params.get("RoleArn").and_then(role_of) {
             if let Some(role) = iam.get_role(&account, &name).await.map_err(internal)? {
                 inputs.resource = cache.get(&role.assume_role_policy, PolicyKind::Trust);
+                inputs.resource_source = Some(format!("trust policy of {}", role.arn()));
                 inputs.resource_account = Some(account.to_string());
             }
         }
