@@ -567,3 +567,92 @@ async fn malformed_policy_documents_are_rejected() {
         "oversized policy: got {code}"
     );
 }
+
+#[tokio::test]
+async fn permissions_boundaries_for_users_and_roles() {
+    let server = TestServer::start();
+    let iam = server.iam();
+    let arn = iam
+        .create_policy()
+        .policy_name("boundary")
+        .policy_document(ALLOW_STS)
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap()
+        .arn
+        .unwrap();
+    iam.create_user().user_name("bounded").send().await.unwrap();
+    iam.create_role()
+        .role_name("bounded-role")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+
+    iam.put_user_permissions_boundary()
+        .user_name("bounded")
+        .permissions_boundary(&arn)
+        .send()
+        .await
+        .expect("PutUserPermissionsBoundary");
+    iam.put_role_permissions_boundary()
+        .role_name("bounded-role")
+        .permissions_boundary(&arn)
+        .send()
+        .await
+        .expect("PutRolePermissionsBoundary");
+
+    let user = iam
+        .get_user()
+        .user_name("bounded")
+        .send()
+        .await
+        .unwrap()
+        .user
+        .unwrap();
+    let boundary = user
+        .permissions_boundary
+        .expect("PermissionsBoundary on GetUser");
+    assert_eq!(
+        boundary.permissions_boundary_arn.as_deref(),
+        Some(arn.as_str())
+    );
+    let role = iam
+        .get_role()
+        .role_name("bounded-role")
+        .send()
+        .await
+        .unwrap()
+        .role
+        .unwrap();
+    assert_eq!(
+        role.permissions_boundary
+            .and_then(|b| b.permissions_boundary_arn)
+            .as_deref(),
+        Some(arn.as_str())
+    );
+
+    iam.delete_user_permissions_boundary()
+        .user_name("bounded")
+        .send()
+        .await
+        .expect("DeleteUserPermissionsBoundary");
+    iam.delete_role_permissions_boundary()
+        .role_name("bounded-role")
+        .send()
+        .await
+        .expect("DeleteRolePermissionsBoundary");
+    let user = iam
+        .get_user()
+        .user_name("bounded")
+        .send()
+        .await
+        .unwrap()
+        .user
+        .unwrap();
+    assert!(user.permissions_boundary.is_none());
+}

@@ -295,6 +295,28 @@ async fn invalid_user_names_are_rejected() {
 }
 
 #[tokio::test]
+async fn invalid_paths_are_rejected() {
+    let server = TestServer::start();
+    // AWS: `(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`, so "/a//b/" is valid and these are not.
+    for bad in ["no-leading-slash/", "/no-trailing-slash", "/has space/"] {
+        let err = server
+            .iam()
+            .create_user()
+            .user_name("pathological")
+            .path(bad)
+            .send()
+            .await
+            .expect_err("invalid path must be rejected");
+        let code = error_code(&err);
+        assert!(
+            code == "ValidationError" || code == "InvalidInput",
+            "path {bad:?}: expected ValidationError/InvalidInput, got {code}"
+        );
+        assert_eq!(error_status(&err), Some(400), "path {bad:?}");
+    }
+}
+
+#[tokio::test]
 async fn delete_user_with_attached_things_conflicts() {
     let server = TestServer::start();
     let iam = server.iam();

@@ -1,5 +1,5 @@
-//! The bootstrap file: accounts, users with fixed access keys, groups, roles and managed policies
-//! declared in TOML and applied idempotently at start.
+//! The bootstrap file: accounts, users with fixed access keys, groups, roles, managed policies and
+//! OpenID Connect providers declared in TOML and applied idempotently at start.
 //!
 //! Everything is validated as the IAM API would validate it before anything is written; each
 //! account is then applied in one transaction. This module must never read files (the server
@@ -16,8 +16,8 @@ use crate::entity::{self, EntityRef, Kind};
 use crate::model::{InlinePolicy, ManagedPolicy, PolicyVersion, Tag};
 use crate::validate::{self, GROUP_NAME_MAX, POLICY_NAME_MAX, ROLE_NAME_MAX, USER_NAME_MAX};
 use crate::{
-    access_keys, accounts, boundaries, db, groups, inline_policies, keys, managed_policies, roles,
-    tags, users, Iam, IamError, SecretCipher,
+    access_keys, accounts, boundaries, db, groups, inline_policies, keys, managed_policies,
+    oidc_providers, roles, tags, users, Iam, IamError, SecretCipher,
 };
 
 /// The declared initial state. A complete example (also in `examples/bootstrap.toml`):
@@ -60,13 +60,19 @@ use crate::{
 /// trust_policy = '''{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"sts:AssumeRole"}]}'''
 /// managed_policies = ["arn:aws:iam::000000000000:policy/app/ReadQueues"]
 /// tags = { purpose = "ci" }
+///
+/// [[account.oidc_provider]]
+/// url = "https://token.actions.githubusercontent.com"
+/// client_ids = ["sts.amazonaws.com"]
+/// thumbprints = ["6938fd4d98bab03faadb97b34396831e3780aea1"]   # optional
+/// tags = { purpose = "ci" }
 /// ```
 ///
 /// Applying it twice changes nothing the second time. Entities that already exist are completed,
-/// never removed: missing memberships, attachments, inline policies, tags and access keys are
-/// added; a declared trust policy, session duration, description, boundary or managed policy
-/// document that differs replaces the stored one (a changed managed policy document becomes a new
-/// default version).
+/// never removed: missing memberships, attachments, inline policies, tags, access keys and OIDC
+/// client ids are added; a declared trust policy, session duration, description, boundary,
+/// thumbprint list or managed policy document that differs replaces the stored one (a changed
+/// managed policy document becomes a new default version).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bootstrap {
@@ -90,6 +96,8 @@ pub struct BootstrapAccount {
     pub role: Vec<BootstrapRole>,
     #[serde(default)]
     pub policy: Vec<BootstrapPolicy>,
+    #[serde(default)]
+    pub oidc_provider: Vec<BootstrapOidcProvider>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -155,6 +163,34 @@ pub struct BootstrapPolicy {
     pub path: Option<String>,
     pub document: String,
     pub description: Option<String>,
+}
+
+/// An OpenID Connect provider for `AssumeRoleWithWebIdentity`, e.g. a CI system's token issuer.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapOidcProvider {
+    /// The issuer, `https://host[/path]`.
+    pub url: String,
+    /// Accepted audiences.
+    #[serde(default)]
+    pub client_ids: Vec<String>,
+    /// SHA-1 certificate thumbprints (optional, at most five).
+    #[serde(default)]
+    pub thumbprints: Vec<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The declared provider, validated as CreateOpenIDConnectProvider validates it.
+fn oidc_declared(o: &BootstrapOidcProvider) -> Result<oidc_providers::Declared, IamError> {
+    let (url, host_and_path) = oidc_providers::check_url(&o.url)?;
+    Ok(oidc_providers::Declared {
+        url,
+        host_and_path,
+        client_ids: oidc_providers::check_client_ids(o.client_ids.iter().map(String::as_str))?,
+        thumbprints: oidc_providers::check_thumbprints(o.thumbprints.iter().map(String::as_str))?,
+        tags: tag_list(&o.tags)?,
+    })
 }
 
 /// Names the bootstrap item an error is about, so the operator can find it in the file.
@@ -247,6 +283,9 @@ fn check(a: &BootstrapAccount) -> Result<(), IamError> {
             tag_list(&r.tags).map(drop)
         })()
         .map_err(at(format!("account {acct} role {}", r.name)))?;
+    }
+    for o in &a.oidc_provider {
+        oidc_declared(o).map_err(at(format!("account {acct} oidc_provider {}", o.url)))?;
     }
     Ok(())
 }
@@ -476,6 +515,11 @@ fn apply_account(
     }
     for r in &a.role {
         ensure_role(tx, id, now, r).map_err(at(format!("account {id} role {}", r.name)))?;
+    }
+    for o in &a.oidc_provider {
+        let item = || format!("account {id} oidc_provider {}", o.url);
+        let declared = oidc_declared(o).map_err(at(item()))?;
+        oidc_providers::ensure(tx, id, now, declared).map_err(at(item()))?;
     }
     Ok(())
 }

@@ -53,8 +53,8 @@ use tessera_store::{Store, Tx};
 
 pub use access_keys::AccessKeyRecord;
 pub use bootstrap::{
-    Bootstrap, BootstrapAccessKey, BootstrapAccount, BootstrapGroup, BootstrapPolicy,
-    BootstrapRole, BootstrapUser,
+    Bootstrap, BootstrapAccessKey, BootstrapAccount, BootstrapGroup, BootstrapOidcProvider,
+    BootstrapPolicy, BootstrapRole, BootstrapUser,
 };
 pub use error::IamError;
 pub use lookups::{IdentityPolicies, NamedPolicy};
@@ -345,12 +345,8 @@ impl Iam {
             A::ListOpenIDConnectProviders => self.list_oidc_providers(ctx).await,
             A::DeleteOpenIDConnectProvider => self.delete_oidc_provider(ctx, i).await,
             A::AddClientIDToOpenIDConnectProvider => self.add_oidc_client_id(ctx, i).await,
-            A::RemoveClientIDFromOpenIDConnectProvider => {
-                self.remove_oidc_client_id(ctx, i).await
-            }
-            A::UpdateOpenIDConnectProviderThumbprint => {
-                self.update_oidc_thumbprints(ctx, i).await
-            }
+            A::RemoveClientIDFromOpenIDConnectProvider => self.remove_oidc_client_id(ctx, i).await,
+            A::UpdateOpenIDConnectProviderThumbprint => self.update_oidc_thumbprints(ctx, i).await,
             A::TagOpenIDConnectProvider => self.tag_oidc_provider(ctx, i).await,
             A::UntagOpenIDConnectProvider => self.untag_oidc_provider(ctx, i).await,
             A::ListOpenIDConnectProviderTags => self.list_oidc_provider_tags(ctx, i).await,

@@ -129,7 +129,11 @@ fn find(
         .map(|d| (key, d)))
 }
 
-fn load(tx: &mut dyn Tx, account: &AccountId, serial: &str) -> Result<(String, MfaDevice), IamError> {
+fn load(
+    tx: &mut dyn Tx,
+    account: &AccountId,
+    serial: &str,
+) -> Result<(String, MfaDevice), IamError> {
     find(tx, account, serial)?.ok_or_else(|| IamError::no_such_mfa(serial))
 }
 
@@ -172,9 +176,13 @@ fn consecutive(
 /// The step a device's code belongs to, if it is valid now: the device's own current step (our
 /// step plus its measured drift) or the one before or after, and later than the last accepted.
 fn accepted_step(d: &MfaDevice, seed: &[u8], code: &str, now_step: u64) -> Option<u64> {
-    steps(now_step, d.drift.saturating_sub(1), d.drift.saturating_add(1))
-        .filter(|&s| d.last_step.is_none_or(|a| s > a))
-        .find(|&s| totp::code(seed, s) == code)
+    steps(
+        now_step,
+        d.drift.saturating_sub(1),
+        d.drift.saturating_add(1),
+    )
+    .filter(|&s| d.last_step.is_none_or(|a| s > a))
+    .find(|&s| totp::code(seed, s) == code)
 }
 
 /// `VirtualMFADevice` fields; `user` is the assigned user (`None` for root or unassigned).
@@ -279,14 +287,8 @@ impl Iam {
             }
             let seed = open_seed(cipher.as_ref(), &d)?;
             // The second code may be from the step before, the current or the next one.
-            let second = consecutive(
-                &seed,
-                &codes,
-                totp::step(ctx.now),
-                (-1, 1),
-                d.last_step,
-            )
-            .ok_or_else(IamError::invalid_code)?;
+            let second = consecutive(&seed, &codes, totp::step(ctx.now), (-1, 1), d.last_step)
+                .ok_or_else(IamError::invalid_code)?;
             let index = keys::child(&user.id, &d.name.to_ascii_lowercase());
             db::put(tx, keys::OWNER_MFA, &index, &key)?;
             let d = MfaDevice {
@@ -535,8 +537,14 @@ mod tests {
     fn serials_name_devices_of_their_account_only() {
         let a = account();
         for (serial, key) in [
-            ("arn:aws:iam::123456789012:mfa/Phone", Some("123456789012/phone")),
-            ("arn:aws:iam::123456789012:mfa/a/b/Phone", Some("123456789012/phone")),
+            (
+                "arn:aws:iam::123456789012:mfa/Phone",
+                Some("123456789012/phone"),
+            ),
+            (
+                "arn:aws:iam::123456789012:mfa/a/b/Phone",
+                Some("123456789012/phone"),
+            ),
             ("arn:aws:iam::123456789012:mfa/", None),
             ("arn:aws:iam::999999999999:mfa/Phone", None),
             ("arn:aws:iam::123456789012:user/Phone", None),
@@ -576,15 +584,31 @@ mod tests {
             tags: Vec::new(),
         };
         let now = 1000;
-        for (step, ok) in [(998, false), (999, true), (1000, true), (1001, true), (1002, false)] {
+        for (step, ok) in [
+            (998, false),
+            (999, true),
+            (1000, true),
+            (1001, true),
+            (1002, false),
+        ] {
             let code = totp::code(seed, step);
-            assert_eq!(accepted_step(&d, seed, &code, now) == Some(step), ok, "{step}");
+            assert_eq!(
+                accepted_step(&d, seed, &code, now) == Some(step),
+                ok,
+                "{step}"
+            );
         }
         d.last_step = Some(1000);
         assert_eq!(accepted_step(&d, seed, &totp::code(seed, 1000), now), None);
-        assert_eq!(accepted_step(&d, seed, &totp::code(seed, 1001), now), Some(1001));
+        assert_eq!(
+            accepted_step(&d, seed, &totp::code(seed, 1001), now),
+            Some(1001)
+        );
         d.drift = 5;
-        assert_eq!(accepted_step(&d, seed, &totp::code(seed, 1006), now), Some(1006));
+        assert_eq!(
+            accepted_step(&d, seed, &totp::code(seed, 1006), now),
+            Some(1006)
+        );
         assert_eq!(accepted_step(&d, seed, &totp::code(seed, 1001), now), None);
     }
 

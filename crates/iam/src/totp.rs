@@ -128,7 +128,10 @@ mod tests {
             assert_eq!(base32_encode(raw), text);
             assert_eq!(base32_decode(text).as_deref(), Some(raw));
         }
-        assert_eq!(base32_decode("mzxw6ytboi======").as_deref(), Some(&b"foobar"[..]));
+        assert_eq!(
+            base32_decode("mzxw6ytboi======").as_deref(),
+            Some(&b"foobar"[..])
+        );
         assert_eq!(base32_decode("MZ1"), None);
         let seed: Vec<u8> = (0u8..20).collect();
         assert_eq!(base32_encode(&seed).len(), 32);

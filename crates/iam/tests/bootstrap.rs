@@ -10,6 +10,9 @@ use tessera_core::{AccountId, Principal, SystemClock};
 use tessera_iam::{Bootstrap, Iam};
 use tessera_store::Store;
 
+const GITHUB_OIDC: &str =
+    "arn:aws:iam::000000000000:oidc-provider/token.actions.githubusercontent.com";
+
 fn example() -> Bootstrap {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/bootstrap.toml");
     let text = std::fs::read_to_string(path).expect("example file");
@@ -26,6 +29,11 @@ async fn snapshot(iam: &Iam, account: &str) -> Vec<String> {
         vec![("Action", "GetAccountAuthorizationDetails")],
         vec![("Action", "ListAccessKeys")],
         vec![("Action", "ListAccessKeys"), ("UserName", "alice")],
+        vec![("Action", "ListOpenIDConnectProviders")],
+        vec![
+            ("Action", "GetOpenIDConnectProvider"),
+            ("OpenIDConnectProviderArn", GITHUB_OIDC),
+        ],
         vec![
             ("Action", "ListPolicyVersions"),
             (
@@ -122,6 +130,43 @@ async fn example_applies_idempotently() {
         .expect("lookup")
         .expect("role");
     assert_eq!(policies.managed.len(), 1);
+    let provider = iam
+        .oidc_provider_for_issuer(&account, "https://token.actions.githubusercontent.com")
+        .await
+        .expect("lookup")
+        .expect("provider");
+    assert_eq!(provider.arn(), GITHUB_OIDC);
+    assert_eq!(provider.client_ids, vec!["sts.amazonaws.com"]);
+    assert_eq!(
+        provider.thumbprints,
+        vec!["6938fd4d98bab03faadb97b34396831e3780aea1"]
+    );
+}
+
+#[tokio::test]
+async fn oidc_providers_are_completed_not_replaced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let iam = Iam::new(
+        Store::open_sqlite(dir.path()).expect("store"),
+        Arc::new(SystemClock),
+        Arc::new(TestCipher),
+    );
+    let declare = |client: &str| {
+        let text = format!(
+            "[[account]]\nid = \"222222222222\"\n[[account.oidc_provider]]\nurl = \"https://idp.example.com/\"\nclient_ids = [\"{client}\"]"
+        );
+        toml::from_str::<Bootstrap>(&text).expect("parses")
+    };
+    iam.apply_bootstrap(&declare("one")).await.expect("first");
+    iam.apply_bootstrap(&declare("two")).await.expect("second");
+    let account = AccountId::parse("222222222222").expect("account");
+    let p = iam
+        .oidc_provider_for_issuer(&account, "https://idp.example.com")
+        .await
+        .expect("lookup")
+        .expect("provider");
+    assert_eq!(p.client_ids, vec!["one", "two"]);
+    assert!(p.thumbprints.is_empty());
 }
 
 #[tokio::test]
@@ -157,6 +202,19 @@ id = "222222222222"
 [[account.user]]
 name = "ok"
 managed_policies = ["arn:aws:iam::222222222222:policy/missing"]"#,
+        r#"[[account]]
+id = "222222222222"
+[[account.user]]
+name = "ok"
+[[account.oidc_provider]]
+url = "http://plain.example.com""#,
+        r#"[[account]]
+id = "222222222222"
+[[account.user]]
+name = "ok"
+[[account.oidc_provider]]
+url = "https://idp.example.com"
+thumbprints = ["abc"]"#,
     ];
     for text in cases {
         let b: Bootstrap = toml::from_str(text).expect("parses");

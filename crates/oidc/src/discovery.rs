@@ -51,7 +51,9 @@ pub fn parse_discovery(
         ));
     }
     if !(doc.jwks_uri.starts_with("https://") || doc.jwks_uri.starts_with("http://")) {
-        return Err(OidcError::InvalidDiscovery("jwks_uri is not an http(s) URL"));
+        return Err(OidcError::InvalidDiscovery(
+            "jwks_uri is not an http(s) URL",
+        ));
     }
     Ok(doc)
 }

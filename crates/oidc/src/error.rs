@@ -54,11 +54,15 @@ pub enum OidcError {
     IncorrectAudience,
 
     /// `exp` (plus the configured leeway) is not after `now`.
-    #[error("Token expired: current date/time {now} must be before the expiration date/time {exp}")]
+    #[error(
+        "Token expired: current date/time {now} must be before the expiration date/time {exp}"
+    )]
     Expired { now: u64, exp: u64 },
 
     /// `nbf` (less the configured leeway) is after `now`.
-    #[error("Token is not yet valid: current date/time {now} is before the not-before date/time {nbf}")]
+    #[error(
+        "Token is not yet valid: current date/time {now} is before the not-before date/time {nbf}"
+    )]
     NotYetValid { now: u64, nbf: u64 },
 
     /// A claim that web identity federation needs is absent.

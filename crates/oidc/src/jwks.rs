@@ -131,7 +131,9 @@ impl Jwks {
         }
         let keys: Vec<Jwk> = raw.keys.into_iter().filter_map(usable_key).collect();
         if keys.is_empty() {
-            return Err(OidcError::InvalidJwks("no usable RS256 or ES256 signing key"));
+            return Err(OidcError::InvalidJwks(
+                "no usable RS256 or ES256 signing key",
+            ));
         }
         Ok(Jwks { keys })
     }

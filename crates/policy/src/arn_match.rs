@@ -25,7 +25,6 @@ impl Segment {
         }
     }
 
-    #[inline]
     fn matches<'v>(&self, text: &str, lookup: &dyn Fn(&str) -> Option<&'v str>) -> bool {
         match self {
             Segment::Static(glob) => glob.matches(text),
@@ -68,7 +67,6 @@ impl ArnPattern {
         }
     }
 
-    #[inline]
     pub(crate) fn matches<'v>(
         &self,
         arn: &RequestArn<'_>,

@@ -18,8 +18,9 @@ pub struct Context {
     values: HashMap<String, Vec<String>, BuildHasherDefault<Fnv>>,
 }
 
-/// FNV-1a: keys are short, trusted-shape condition key names from the caller, and SipHash's
-/// flood resistance costs more than the whole rest of a lookup here.
+/// FNV-1a: keys are short condition key names, and a request carries few of them (the services
+/// bound tag counts at 50), so collisions cannot be forced into anything costly; SipHash's flood
+/// resistance cost more than the rest of a lookup.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fnv(u64);
 

@@ -4,6 +4,7 @@ use crate::audit::AuditLog;
 use crate::authorize::PolicyCache;
 use crate::cli::ServeArgs;
 use crate::data_dir::DataDir;
+use crate::jwks::JwksFetcher;
 use crate::metrics::Metrics;
 use crate::secrets::MasterKeyCipher;
 use anyhow::{bail, Context, Result};
@@ -28,6 +29,7 @@ pub struct StartOptions {
     pub root_secret_access_key: Option<String>,
     pub master_key_hex: Option<String>,
     pub sts_min_duration_seconds: u64,
+    pub oidc_jwks: Vec<String>,
 }
 
 impl From<&ServeArgs> for StartOptions {
@@ -42,6 +44,7 @@ impl From<&ServeArgs> for StartOptions {
             root_secret_access_key: a.root_secret_access_key.clone(),
             master_key_hex: std::env::var("TESSERA_MASTER_KEY").ok(),
             sts_min_duration_seconds: a.sts_min_duration_seconds,
+            oidc_jwks: a.oidc_jwks.clone(),
         }
     }
 }
@@ -90,6 +93,7 @@ impl App {
             clock.clone(),
             StsConfig {
                 min_duration_seconds: opts.sts_min_duration_seconds,
+                jwks: Some(Arc::new(JwksFetcher::new(&opts.oidc_jwks)?)),
             },
         )
         .await

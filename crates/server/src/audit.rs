@@ -49,6 +49,30 @@ impl AuditRecord {
         }))
     }
 
+    /// An unsigned request whose proof is in its parameters (a web identity token).
+    pub fn unsigned(
+        service: Service,
+        action: &str,
+        remote: SocketAddr,
+        request_id: &str,
+        err: Option<&AwsError>,
+    ) -> Self {
+        Self(serde_json::json!({
+            "eventTime": tessera_protocol::timefmt::iso8601(now_unix()),
+            "eventSource": format!("{}.amazonaws.com", service.name()),
+            "eventName": action,
+            "userIdentity": {"type": "WebIdentityUser"},
+            "sourceIPAddress": remote.ip().to_string(),
+            "requestID": request_id,
+            "decision": if err.is_none() { "allow" } else { "deny" },
+            "reason": match err {
+                None => "the web identity token verified and the role's trust policy allows it".to_owned(),
+                Some(e) => e.message.clone(),
+            },
+            "errorCode": err.map(|e| e.code.to_string()),
+        }))
+    }
+
     pub fn decision(
         service: Service,
         action: &str,

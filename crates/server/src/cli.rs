@@ -53,6 +53,10 @@ pub struct ServeArgs {
     /// The shortest session STS issues, in seconds (AWS: 900). Lower it only to watch expiry in tests.
     #[arg(long, env = "TESSERA_STS_MIN_DURATION_SECONDS", default_value_t = 900)]
     pub sts_min_duration_seconds: u64,
+    /// An OIDC issuer's signing keys from a file, `ISSUER=FILE` (repeatable; for air-gapped sites
+    /// and `https://` issuers). Other issuers' keys are discovered over HTTP.
+    #[arg(long = "oidc-jwks", env = "TESSERA_OIDC_JWKS", value_delimiter = ',')]
+    pub oidc_jwks: Vec<String>,
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `tessera_server=debug`.
     #[arg(long, env = "TESSERA_LOG", default_value = "info")]
     pub log: String,

@@ -85,6 +85,22 @@ async fn query_service(
     request_id: &str,
 ) -> Result<String, AwsError> {
     let action = params.action().unwrap_or("").to_owned();
+    if service == Service::Sts && action == "AssumeRoleWithWebIdentity" {
+        // Unsigned by design: the web identity token is verified by STS itself.
+        let result = app
+            .sts()
+            .assume_role_with_web_identity(params, request_id)
+            .await
+            .map_err(|e| e.to_aws());
+        app.audit().record(AuditRecord::unsigned(
+            service,
+            &action,
+            req.remote,
+            request_id,
+            result.as_ref().err(),
+        ));
+        return result;
+    }
     let form_pairs = form.map(QueryParams::pairs);
     let caller = match authenticate(app, req, form_pairs, service).await {
         Ok(c) => c,

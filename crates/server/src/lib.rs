@@ -24,5 +24,6 @@ pub mod data_dir;
 pub mod dispatch;
 pub mod http;
 pub mod incoming;
+pub mod jwks;
 pub mod metrics;
 pub mod secrets;

@@ -121,6 +121,10 @@ pub fn canonical_query(raw_query: &str, exclude: Option<&str>, out: &mut String)
     }
 }
 
+/// Each signed header is looked up among all received ones, so the list is bounded: far above
+/// what any client signs, far below what would make that lookup costly.
+pub const MAX_SIGNED_HEADERS: usize = 128;
+
 /// Checks a `SignedHeaders` list: non-empty names separated by `;`, and `host` among them
 /// (AWS refuses signatures that do not cover the host).
 pub fn validate_signed_headers(signed_headers: &str) -> Result<(), SigError> {
@@ -130,7 +134,12 @@ pub fn validate_signed_headers(signed_headers: &str) -> Result<(), SigError> {
         ));
     }
     let mut has_host = false;
-    for name in signed_headers.split(';') {
+    for (i, name) in signed_headers.split(';').enumerate() {
+        if i == MAX_SIGNED_HEADERS {
+            return Err(SigError::MalformedAuthorization(format!(
+                "SignedHeaders lists more than {MAX_SIGNED_HEADERS} headers"
+            )));
+        }
         if name.is_empty() || !name.bytes().all(is_header_name_byte) {
             return Err(SigError::MalformedAuthorization(
                 "SignedHeaders must be a ';'-separated list of lower-case header names".into(),
@@ -309,5 +318,12 @@ mod tests {
         ] {
             assert!(validate_signed_headers(bad).is_err(), "{bad:?}");
         }
+        let names = |n: usize| {
+            let mut list: Vec<String> = (1..n).map(|i| format!("x-h{i}")).collect();
+            list.insert(0, "host".into());
+            list.join(";")
+        };
+        assert!(validate_signed_headers(&names(MAX_SIGNED_HEADERS)).is_ok());
+        assert!(validate_signed_headers(&names(MAX_SIGNED_HEADERS + 1)).is_err());
     }
 }

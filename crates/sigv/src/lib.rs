@@ -168,7 +168,9 @@ pub fn parse(req: &Request<'_>) -> Result<Option<ParsedAuth>, SigError> {
 /// `payload_sha256_hex` is the lower-case hex SHA-256 of the body as received; it is the payload
 /// hash of SigV4 requests for every service except S3. For S3 the payload hash is taken from the
 /// request (`x-amz-content-sha256` when header-signed, `UNSIGNED-PAYLOAD` when presigned) and the
-/// caller checks the body against it; SigV2 does not sign the body. The time rules use `now`:
+/// caller checks the body against it; SigV2 does not sign the body. A presigned request to another
+/// service with an empty body is also accepted when signed over `UNSIGNED-PAYLOAD`, as botocore
+/// presigns every service that way. The time rules use `now`:
 /// header-signed and SigV2 `Timestamp` requests must be within 15 minutes of it, presigned ones
 /// must not be dated more than 15 minutes ahead nor be past `X-Amz-Date + X-Amz-Expires`, SigV2
 /// `Expires` must not be past.

@@ -232,7 +232,7 @@ proptest! {
         let mut signed = sign_request(&case.spec);
         match what {
             0 => signed.query.push_str("&tampered=1"),
-            1 => signed.path.push_str("x"),
+            1 => signed.path.push('x'),
             _ => signed.method = if signed.method == "GET" { "PUT".into() } else { "GET".into() },
         }
         prop_assert_eq!(check(&signed, case.now).err(), Some(SigError::SignatureDoesNotMatch));

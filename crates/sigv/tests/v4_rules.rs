@@ -112,7 +112,8 @@ fn the_longest_presigned_validity_is_seven_days() {
 #[test]
 fn x_amz_expires_bounds_are_enforced() {
     let signed = presigned("sts", 3600);
-    let cases: &[(&str, fn(&SigError) -> bool)] = &[
+    type Check = fn(&SigError) -> bool;
+    let cases: &[(&str, Check)] = &[
         ("0", |e| *e == SigError::ExpiresOutOfRange),
         ("604801", |e| *e == SigError::ExpiresOutOfRange),
         ("99999999999999999999999", |e| {
@@ -397,7 +398,9 @@ fn malformed_presigned_parameters() {
 
 #[test]
 fn requests_without_a_signature_are_anonymous() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, Option<Vec<(String, String)>>)> = vec![
+    type Form = Option<Vec<(String, String)>>;
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Form);
+    let cases: Vec<Case> = vec![
         ("", vec![("host", "sts.amazonaws.com")], None),
         (
             "Action=AssumeRoleWithWebIdentity&WebIdentityToken=x",

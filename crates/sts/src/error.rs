@@ -24,6 +24,14 @@ pub enum StsError {
     #[error("The encoded authorization message is invalid.")]
     InvalidAuthorizationMessage,
     #[error("{0}")]
+    InvalidIdentityToken(String),
+    #[error("{0}")]
+    ExpiredIdentityToken(String),
+    #[error("{0}")]
+    IdpRejectedClaim(String),
+    #[error("{0}")]
+    IdpCommunicationError(String),
+    #[error("{0}")]
     Internal(String),
 }
 
@@ -39,6 +47,10 @@ impl StsError {
             StsError::InvalidParameterValue(_) => ("InvalidParameterValue", 400),
             StsError::InvalidClientTokenId => ("InvalidClientTokenId", 403),
             StsError::InvalidAuthorizationMessage => ("InvalidAuthorizationMessageException", 400),
+            StsError::InvalidIdentityToken(_) => ("InvalidIdentityToken", 400),
+            StsError::ExpiredIdentityToken(_) => ("ExpiredTokenException", 400),
+            StsError::IdpRejectedClaim(_) => ("IDPRejectedClaim", 403),
+            StsError::IdpCommunicationError(_) => ("IDPCommunicationError", 400),
             StsError::Internal(_) => ("InternalFailure", 500),
         };
         let message = match self {

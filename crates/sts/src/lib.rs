@@ -10,7 +10,7 @@
 //! Layout: [`keyring`] (the persisted, rotated sealing keys), `params` (shared parameter
 //! validation), `credentials` (minting and encoding credentials), and one module per action:
 //! `session_token`, `federation_token`, `assume_role`, `caller_identity`, `key_info`,
-//! `authorization_message`; [`principal_of`] turns
+//! `authorization_message`, `web_identity`; [`principal_of`] turns
 //! unsealed claims back into the caller's [`Principal`].
 
 mod assume_role;
@@ -24,6 +24,9 @@ pub mod keyring;
 mod params;
 mod principal;
 mod session_token;
+mod web_identity;
+
+pub use web_identity::JwksSource;
 
 pub use error::StsError;
 pub use principal::principal_of;
@@ -42,6 +45,7 @@ pub const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     AssumeRole,
+    AssumeRoleWithWebIdentity,
     DecodeAuthorizationMessage,
     GetAccessKeyInfo,
     GetCallerIdentity,
@@ -53,6 +57,7 @@ impl Action {
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "AssumeRole" => Some(Self::AssumeRole),
+            "AssumeRoleWithWebIdentity" => Some(Self::AssumeRoleWithWebIdentity),
             "DecodeAuthorizationMessage" => Some(Self::DecodeAuthorizationMessage),
             "GetAccessKeyInfo" => Some(Self::GetAccessKeyInfo),
             "GetCallerIdentity" => Some(Self::GetCallerIdentity),
@@ -81,16 +86,19 @@ impl Action {
 }
 
 /// Settings that tests may change; the defaults are AWS's.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct StsConfig {
     /// The shortest session, in seconds (AWS: 900).
     pub min_duration_seconds: u64,
+    /// Where OIDC issuers' keys come from, for `AssumeRoleWithWebIdentity`.
+    pub jwks: Option<Arc<dyn JwksSource>>,
 }
 
 impl Default for StsConfig {
     fn default() -> Self {
         Self {
             min_duration_seconds: 900,
+            jwks: None,
         }
     }
 }
@@ -113,6 +121,7 @@ struct Inner {
     keys: keyring::KeyRingManager,
     clock: Arc<dyn Clock>,
     config: StsConfig,
+    jwks: Option<Arc<dyn JwksSource>>,
 }
 
 impl Sts {
@@ -130,6 +139,7 @@ impl Sts {
                 iam,
                 keys,
                 clock,
+                jwks: config.jwks.clone(),
                 config,
             }),
         })
@@ -153,11 +163,24 @@ impl Sts {
                 federation_token::handle(self, caller, params, request_id).await
             }
             Action::AssumeRole => assume_role::handle(self, caller, params, request_id).await,
+            Action::AssumeRoleWithWebIdentity => {
+                web_identity::handle(self, params, request_id).await
+            }
             Action::GetAccessKeyInfo => key_info::handle(self, params, request_id).await,
             Action::DecodeAuthorizationMessage => {
                 authorization_message::decode(self, params, request_id)
             }
         }
+    }
+
+    /// `AssumeRoleWithWebIdentity`, which is unsigned: the ID token is the caller's only proof, so
+    /// it needs no authenticated caller.
+    pub async fn assume_role_with_web_identity(
+        &self,
+        params: &QueryParams,
+        request_id: &str,
+    ) -> Result<String, StsError> {
+        web_identity::handle(self, params, request_id).await
     }
 
     /// Opens a session token with the current key ring. The caller checks the access key id and
@@ -186,6 +209,10 @@ impl Sts {
 
     fn iam(&self) -> &Iam {
         &self.inner.iam
+    }
+
+    fn jwks_source(&self) -> Option<&dyn JwksSource> {
+        self.inner.jwks.as_deref()
     }
 
     fn min_duration(&self) -> u64 {

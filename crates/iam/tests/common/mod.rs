@@ -2,9 +2,11 @@
 //! call actions and read values out of the XML responses.
 #![allow(dead_code)] // each test binary uses a different subset of the helpers
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tessera_core::{AccountId, Principal, SystemClock};
+use tessera_core::{AccountId, Clock, Principal, SystemClock};
 use tessera_iam::{Iam, IamError, SecretCipher};
 use tessera_protocol::QueryParams;
 use tessera_store::Store;
@@ -33,10 +35,37 @@ pub struct Harness {
     _dir: tempfile::TempDir,
 }
 
+/// A clock the test sets, so that TOTP codes can be computed for a known time.
+pub struct TestClock(AtomicU64);
+
+impl TestClock {
+    pub fn at(unix_seconds: u64) -> Arc<Self> {
+        Arc::new(Self(AtomicU64::new(unix_seconds)))
+    }
+
+    pub fn set(&self, unix_seconds: u64) {
+        self.0.store(unix_seconds, Ordering::SeqCst);
+    }
+
+    pub fn advance(&self, seconds: u64) {
+        self.0.fetch_add(seconds, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.0.load(Ordering::SeqCst))
+    }
+}
+
 pub async fn harness() -> Harness {
+    harness_with_clock(Arc::new(SystemClock)).await
+}
+
+pub async fn harness_with_clock(clock: Arc<dyn Clock>) -> Harness {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open_sqlite(dir.path()).expect("open store");
-    let iam = Iam::new(store, Arc::new(SystemClock), Arc::new(TestCipher));
+    let iam = Iam::new(store, clock, Arc::new(TestCipher));
     let account = AccountId::parse(ACCOUNT).expect("account");
     iam.ensure_account(&account, None, None)
         .await
