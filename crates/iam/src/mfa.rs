@@ -1,5 +1,6 @@
 //! Virtual MFA devices: CreateVirtualMFADevice, EnableMFADevice, ResyncMFADevice,
-//! DeactivateMFADevice, DeleteVirtualMFADevice, ListMFADevices, ListVirtualMFADevices, and the
+//! DeactivateMFADevice, DeleteVirtualMFADevice, ListMFADevices, ListVirtualMFADevices,
+//! Tag/Untag/ListMFADeviceTags, and the
 //! check STS runs on a `SerialNumber` + `TokenCode` ([`Iam::verify_mfa_code`]).
 //!
 //! Seeds are stored sealed by the server's [`crate::SecretCipher`] with the serial number as
@@ -18,9 +19,9 @@ use tessera_protocol::XmlWriter;
 use tessera_store::Tx;
 
 use crate::access_keys::{owner, resolve};
-use crate::model::{MfaDevice, User};
+use crate::model::{MfaDevice, Tag, User};
 use crate::validate::{Input, EXISTING_USER_NAME_MAX};
-use crate::{db, entity, keys, totp, xml, Ctx, Iam, IamError, Output, SecretCipher};
+use crate::{db, entity, keys, tags, totp, xml, Ctx, Iam, IamError, Output, SecretCipher};
 
 /// AWS's quota of MFA devices per user.
 const MAX_DEVICES_PER_USER: usize = 8;
@@ -411,7 +412,7 @@ impl Iam {
                     max,
                     |tx, _, key: String| db::get::<MfaDevice>(tx, keys::MFA, &key),
                 )?;
-                // The root identity has no user name; AWS reports its account id.
+                // The root identity has no user name; its devices are reported under the account id.
                 Ok((user.unwrap_or_else(|| ctx.account.to_string()), page))
             })
             .await?;
@@ -480,8 +481,68 @@ impl Iam {
         Ok(Some(w.finish()))
     }
 
-    /// Checks an MFA code for STS (`SerialNumber` + `TokenCode`). `owner` is the caller that must
-    /// own the device: a user's unique id (`AIDA…`), or the account id for the root identity.
+    /// Loads the device `SerialNumber` names, applies `f` to its tags and stores it.
+    async fn update_mfa_tags(
+        &self,
+        ctx: Ctx,
+        i: &Input<'_>,
+        f: impl FnOnce(&mut Vec<Tag>) -> Result<(), IamError> + Send + 'static,
+    ) -> Result<Output, IamError> {
+        let serial = serial_param(i)?;
+        self.write(move |tx| {
+            let (key, mut d) = load(tx, &ctx.account, &serial)?;
+            f(&mut d.tags)?;
+            db::put(tx, keys::MFA, &key, &d)
+        })
+        .await?;
+        Ok(None)
+    }
+
+    pub(crate) async fn tag_mfa_device(&self, ctx: Ctx, i: &Input<'_>) -> Result<Output, IamError> {
+        let new = i.tags("Tags")?;
+        if new.is_empty() {
+            return Err(IamError::validation(
+                None,
+                "tags",
+                "Member must not be null",
+            ));
+        }
+        self.update_mfa_tags(ctx, i, move |t| tags::merge(t, new))
+            .await
+    }
+
+    pub(crate) async fn untag_mfa_device(
+        &self,
+        ctx: Ctx,
+        i: &Input<'_>,
+    ) -> Result<Output, IamError> {
+        let remove = i.tag_keys("TagKeys")?;
+        self.update_mfa_tags(ctx, i, move |t| {
+            t.retain(|tag| !remove.iter().any(|k| k.eq_ignore_ascii_case(&tag.key)));
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn list_mfa_device_tags(
+        &self,
+        ctx: Ctx,
+        i: &Input<'_>,
+    ) -> Result<Output, IamError> {
+        let serial = serial_param(i)?;
+        let max = i.max_items()?;
+        let marker = i.marker()?.map(str::to_owned);
+        let (_, d) = self.read(move |tx| load(tx, &ctx.account, &serial)).await?;
+        let page = db::page_vec(d.tags, marker.as_deref(), max)?;
+        let mut w = XmlWriter::new();
+        xml::tags(&mut w, &page.items);
+        xml::truncation(&mut w, page.marker.as_deref());
+        Ok(Some(w.finish()))
+    }
+
+    /// Checks an MFA code for STS (`SerialNumber` + `TokenCode`). `user_id_or_root` is the caller
+    /// that must own the device: a user's unique id (`AIDA…`), or the account id for the root
+    /// identity (which has no unique id; GetUser reports the account id as its `UserId`).
     /// `true` only if the device is enabled for that owner and the code is valid now and was not
     /// accepted before; an accepted code is recorded in the same transaction, so it is accepted
     /// exactly once. Unknown devices, other owners, malformed and wrong codes give `false`.
@@ -489,14 +550,14 @@ impl Iam {
         &self,
         account: &AccountId,
         serial_number: &str,
-        owner: &str,
+        user_id_or_root: &str,
         code: &str,
     ) -> Result<bool, IamError> {
         if !is_code(code) {
             return Ok(false);
         }
         let (account, serial) = (account.clone(), serial_number.to_owned());
-        let (owner, code) = (owner.to_owned(), code.to_owned());
+        let (owner, code) = (user_id_or_root.to_owned(), code.to_owned());
         let cipher = Arc::clone(&self.inner.cipher);
         let now_step = totp::step(self.now());
         // Only the device's replay guard changes, which no key lookup depends on, so this write

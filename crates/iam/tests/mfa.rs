@@ -392,3 +392,33 @@ async fn enabled_devices_block_deletes_until_deactivated() {
     f.h.ok(&delete_device).await;
     assert_eq!(f.h.err_code(&delete_device).await, "NoSuchEntity");
 }
+
+#[tokio::test]
+async fn device_tags() {
+    let f = fixture().await;
+    f.h.ok(&[
+        ("Action", "TagMFADevice"),
+        ("SerialNumber", &f.serial),
+        ("Tags.member.1.Key", "Owner"),
+        ("Tags.member.1.Value", "alice"),
+        ("Tags.member.2.Key", "kind"),
+        ("Tags.member.2.Value", "phone"),
+    ])
+    .await;
+    let list = [("Action", "ListMFADeviceTags"), ("SerialNumber", &f.serial)];
+    assert_eq!(values(&f.h.ok(&list).await, "Key"), vec!["Owner", "kind"]);
+    f.h.ok(&[
+        ("Action", "UntagMFADevice"),
+        ("SerialNumber", &f.serial),
+        ("TagKeys.member.1", "owner"),
+    ])
+    .await;
+    assert_eq!(values(&f.h.ok(&list).await, "Key"), vec!["kind"]);
+    let missing =
+        f.h.err_code(&[
+            ("Action", "ListMFADeviceTags"),
+            ("SerialNumber", "arn:aws:iam::123456789012:mfa/none"),
+        ])
+        .await;
+    assert_eq!(missing, "NoSuchEntity");
+}

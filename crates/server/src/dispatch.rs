@@ -112,6 +112,11 @@ async fn query_service(
             return Err(err);
         }
     };
+    let mfa = if service == Service::Sts {
+        crate::mfa::verify(app, &caller, params).await?
+    } else {
+        false
+    };
     let decision = authorize(
         app,
         &AuthzRequest {
@@ -120,6 +125,7 @@ async fn query_service(
             action: &action,
             params,
             remote: req.remote,
+            mfa,
         },
     )
     .await?;
@@ -129,12 +135,13 @@ async fn query_service(
     if !decision.allowed {
         return Err(decision.to_error());
     }
-    call(app, &caller, service, params, request_id).await
+    call(app, &caller, mfa, service, params, request_id).await
 }
 
 async fn call(
     app: &App,
     caller: &Caller,
+    mfa: bool,
     service: Service,
     params: &QueryParams,
     request_id: &str,
@@ -149,6 +156,7 @@ async fn call(
             let ctx = tessera_sts::CallerContext {
                 principal: &caller.principal,
                 session: caller.session.as_ref(),
+                mfa_verified: mfa,
             };
             app.sts()
                 .handle(&ctx, params, request_id)

@@ -26,4 +26,5 @@ pub mod http;
 pub mod incoming;
 pub mod jwks;
 pub mod metrics;
+pub mod mfa;
 pub mod secrets;

@@ -80,11 +80,6 @@ pub async fn handle(
             ));
         }
     }
-    if params.get("SerialNumber").is_some() || params.get("TokenCode").is_some() {
-        return Err(StsError::AccessDenied(
-            "MultiFactorAuthentication failed: this tessera build has no MFA devices yet".into(),
-        ));
-    }
 
     let (account, role_name) =
         parse_role_arn(role_arn).ok_or_else(|| denied(caller.principal, role_arn))?;
@@ -167,7 +162,8 @@ pub async fn handle(
         tags,
         transitive_tag_keys: transitive,
         source_identity,
-        mfa_authenticated: caller.session.is_some_and(|s| s.mfa_authenticated),
+        mfa_authenticated: caller.mfa_verified
+            || caller.session.is_some_and(|s| s.mfa_authenticated),
         chained,
     };
     let ring = sts.inner.keys.ring();

@@ -26,6 +26,7 @@ mod tests {
             &CallerContext {
                 principal: &root,
                 session: None,
+                mfa_verified: false,
             },
             "rid",
         );

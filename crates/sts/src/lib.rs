@@ -108,6 +108,8 @@ impl Default for StsConfig {
 pub struct CallerContext<'a> {
     pub principal: &'a Principal,
     pub session: Option<&'a SessionClaims>,
+    /// This request proved MFA (`SerialNumber` + `TokenCode`, checked by the server once).
+    pub mfa_verified: bool,
 }
 
 /// The STS service.

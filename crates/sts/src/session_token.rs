@@ -26,11 +26,6 @@ pub async fn handle(
             "Cannot call GetSessionToken with session credentials".into(),
         ));
     }
-    if params.get("SerialNumber").is_some() || params.get("TokenCode").is_some() {
-        return Err(StsError::AccessDenied(
-            "MultiFactorAuthentication failed: this tessera build has no MFA devices yet".into(),
-        ));
-    }
     let over_max = format!(
         "1 validation error detected: Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to {MAX_USER}",
         params.get("DurationSeconds").unwrap_or("")
@@ -68,7 +63,7 @@ pub async fn handle(
         tags: Vec::new(),
         transitive_tag_keys: Vec::new(),
         source_identity: None,
-        mfa_authenticated: false,
+        mfa_authenticated: caller.mfa_verified,
         chained: false,
     };
     let ring = sts.inner.keys.ring();

@@ -41,6 +41,11 @@ pub fn build(app: &App, req: &AuthzRequest<'_>) -> Context {
             ctx.insert("aws:SourceIdentity", s.clone());
         }
     }
+    if req.mfa {
+        // This request itself proved MFA (GetSessionToken / AssumeRole with a code).
+        ctx.set("aws:MultiFactorAuthPresent", ["true"]);
+        ctx.set("aws:MultiFactorAuthAge", ["0"]);
+    }
     request_tags(req, &mut ctx);
     if req.service == Service::Sts && req.action == "AssumeRole" {
         for (param, key) in [

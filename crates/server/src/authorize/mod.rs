@@ -41,6 +41,8 @@ pub struct AuthzRequest<'a> {
     pub action: &'a str,
     pub params: &'a QueryParams,
     pub remote: SocketAddr,
+    /// The request proved MFA with `SerialNumber` + `TokenCode` (see [`crate::mfa`]).
+    pub mfa: bool,
 }
 
 /// The outcome, with what the audit log and the error need.
