@@ -1,7 +1,7 @@
 //! OpenID Connect ID-token verification for STS `AssumeRoleWithWebIdentity`.
 //!
 //! Given a web identity token, the JWKS of the OIDC provider registered for its issuer, what the
-//! provider expects (issuer URL, client ids) and the current time, [`verify`] decides whether the
+//! provider expects (issuer URL, client ids) and the current time, [`verify()`] decides whether the
 //! token is acceptable the way AWS does, and returns its [`Claims`] with the condition keys the
 //! role's trust policy is evaluated against (`<provider>:sub`, `:aud`, `:amr`, Google's `:oaud`).
 //! Errors carry AWS's error code ([`OidcError::aws_code`]).
@@ -12,13 +12,13 @@
 //!
 //! Typical use in STS: [`unverified_issuer`] → look up the IAM OIDC provider for it → its cached
 //! [`Jwks`] (fetched from the `jwks_uri` of its [`DiscoveryDocument`], or given in config) →
-//! [`verify`].
+//! [`verify()`].
 //!
 //! Layout:
 //! - [`jwks`]: [`Jwks`], [`Jwk`], [`Algorithm`]: parsing a JSON Web Key Set into ready keys.
 //! - `jws`: the compact JWS form and signature checks (private).
 //! - [`claims`]: [`Claims`] and its condition keys.
-//! - [`mod@verify`]: [`verify`], [`unverified_issuer`], [`Expectations`].
+//! - [`mod@verify`]: [`verify()`], [`unverified_issuer`], [`Expectations`].
 //! - [`discovery`]: [`DiscoveryDocument`], [`parse_discovery`], [`discovery_url`].
 //! - [`error`]: [`OidcError`], the crate's one error type.
 

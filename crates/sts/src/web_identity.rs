@@ -76,7 +76,9 @@ pub async fn handle(sts: &Sts, params: &QueryParams, request_id: &str) -> Result
                 "No OpenIDConnect provider found in your account for {issuer}"
             ))
         })?;
-    let expected = Expectations::new(provider.url.clone(), provider.client_ids.clone());
+    // AWS accepts a token up to five minutes past its `exp`, for clock skew.
+    let expected = Expectations::new(provider.url.clone(), provider.client_ids.clone())
+        .with_leeway(tessera_oidc::AWS_EXPIRY_LEEWAY_SECS);
     let source = sts.jwks_source().ok_or_else(|| {
         StsError::IdpCommunicationError("no source of identity-provider keys is configured".into())
     })?;
