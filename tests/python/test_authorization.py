@@ -140,3 +140,15 @@ def test_audit_log_records_decisions(server, iam):
     assert allowed
     text = open(f"{server.data_dir}/audit/audit.log").read()
     assert "wJalrXUtnFEMI" not in text  # never a secret
+
+
+def test_principal_tags_in_conditions(server, iam):
+    bob = server.client("iam", user(iam, "bob"))
+    iam.put_user_policy(
+        UserName="bob",
+        PolicyName="team",
+        PolicyDocument=policy(allow("iam:ListUsers", Condition={"StringEquals": {"aws:PrincipalTag/team": "blue"}})),
+    )
+    error_of(lambda: bob.list_users())
+    iam.tag_user(UserName="bob", Tags=[{"Key": "team", "Value": "blue"}])
+    assert bob.list_users()["Users"]

@@ -8,7 +8,7 @@ use tessera_core::{AccountId, Arn};
 use tessera_store::Tx;
 
 use crate::entity::{self};
-use crate::model::{ManagedPolicy, Role, User};
+use crate::model::{ManagedPolicy, Role, Tag, User};
 use crate::{db, groups, inline_policies, keys, managed_policies, Iam, IamError};
 
 /// One policy document and where it comes from.
@@ -31,6 +31,8 @@ pub struct IdentityPolicies {
     pub managed: Vec<NamedPolicy>,
     /// The permissions boundary's default version, if one is set.
     pub boundary: Option<NamedPolicy>,
+    /// The user's or role's own tags: `aws:PrincipalTag/…` in policy conditions.
+    pub tags: Vec<Tag>,
 }
 
 fn managed_default(
@@ -127,7 +129,10 @@ impl Iam {
                 Err(IamError::NoSuchEntity(_)) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            let mut out = IdentityPolicies::default();
+            let mut out = IdentityPolicies {
+                tags: user.tags.clone(),
+                ..IdentityPolicies::default()
+            };
             collect(tx, &account, &user.id, &user.arn(), &mut out)?;
             for g in groups::groups_of(tx, &user.id)? {
                 collect(tx, &account, &g.id, &g.arn(), &mut out)?;
@@ -153,7 +158,10 @@ impl Iam {
                 Err(IamError::NoSuchEntity(_)) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            let mut out = IdentityPolicies::default();
+            let mut out = IdentityPolicies {
+                tags: role.tags.clone(),
+                ..IdentityPolicies::default()
+            };
             collect(tx, &account, &role.id, &role.arn(), &mut out)?;
             if let Some(arn) = &role.permissions_boundary {
                 out.boundary = managed_default(tx, &account, arn)?;

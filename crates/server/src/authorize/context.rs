@@ -10,9 +10,22 @@ use crate::classify::Service;
 use tessera_policy::Context;
 use tessera_protocol::timefmt::iso8601;
 
-pub fn build(app: &App, req: &AuthzRequest<'_>) -> Context {
+/// `principal_tags` are the user's or role's own tags; a session's tags replace those with the
+/// same key, as AWS documents.
+pub fn build(app: &App, req: &AuthzRequest<'_>, principal_tags: &[(String, String)]) -> Context {
     let now = app.clock().now_unix();
     let mut ctx = Context::new();
+    let session_tags = req
+        .caller
+        .session
+        .as_ref()
+        .map(|s| s.tags.as_slice())
+        .unwrap_or(&[]);
+    for (k, v) in principal_tags {
+        if !session_tags.iter().any(|(s, _)| s.eq_ignore_ascii_case(k)) {
+            ctx.insert(&format!("aws:PrincipalTag/{k}"), v.clone());
+        }
+    }
     ctx.insert("aws:CurrentTime", iso8601(now));
     ctx.insert("aws:EpochTime", now.to_string());
     ctx.insert("aws:SecureTransport", "false");

@@ -107,8 +107,8 @@ pub async fn authorize(app: &App, req: &AuthzRequest<'_>) -> Result<Decision, Aw
         return Ok(Decision::deny(limit, message));
     }
     let info = principal_info(principal, req.caller);
-    let ctx = context::build(app, req);
     let inputs = policies::gather(app, req, principal).await?;
+    let ctx = context::build(app, req, &inputs.principal_tags);
     let set = inputs.policy_set();
     let request = tessera_policy::Request {
         principal: &info,

@@ -75,6 +75,8 @@ pub struct Inputs {
     resource: Option<Arc<Policy>>,
     resource_source: Option<String>,
     resource_account: Option<String>,
+    /// The user's or role's tags (`aws:PrincipalTag/…`); session tags take precedence.
+    pub principal_tags: Vec<(String, String)>,
 }
 
 impl Inputs {
@@ -116,6 +118,11 @@ impl Inputs {
                 self.identity_sources.push(p.source.clone());
             }
         }
+        self.principal_tags = found
+            .tags
+            .iter()
+            .map(|t| (t.key.clone(), t.value.clone()))
+            .collect();
         if let Some(b) = found.boundary {
             self.boundary = cache.get(&b.document, PolicyKind::Identity);
             self.boundary_source = Some(b.source);
