@@ -48,8 +48,17 @@ def make_role(iam, name="reader", trust=TRUST_ACCOUNT, policy=None, **kwargs):
         iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
 
 
-def assume_policy(resource=ROLE_ARN):
-    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": resource}]}
+def assume_policy(resource=ROLE_ARN, actions=("sts:AssumeRole",)):
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": resource}]}
+
+
+TRUST_WITH_SOURCE_IDENTITY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+         "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"]}
+    ],
+}
 
 
 def test_assume_role_credentials_act_as_the_role(server, iam):
@@ -165,8 +174,8 @@ def boto_session_sts(server, creds):
 
 
 def test_role_chaining_is_capped_at_one_hour(server, iam):
-    bob = make_user(iam, "bob", assume_policy(f"arn:aws:iam::{ACCOUNT_ID}:role/*"))
-    make_role(iam, "first", MaxSessionDuration=43200,
+    bob = make_user(iam, "bob", assume_policy(f"arn:aws:iam::{ACCOUNT_ID}:role/*", ("sts:AssumeRole", "sts:SetSourceIdentity")))
+    make_role(iam, "first", trust=TRUST_WITH_SOURCE_IDENTITY, MaxSessionDuration=43200,
               policy={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]})
     make_role(iam, "second", MaxSessionDuration=43200)
     first = server.client("sts", bob).assume_role(
@@ -329,3 +338,39 @@ def test_get_access_key_info(server, iam, sts):
     with pytest.raises(ClientError) as e:
         server.client("sts", bob).get_access_key_info(AccessKeyId=temp)
     assert code(e) == "AccessDenied"
+
+
+def test_session_tags_and_transitive_tags(server, iam):
+    bob = make_user(iam, "bob", assume_policy(f"arn:aws:iam::{ACCOUNT_ID}:role/*", ("sts:AssumeRole",)))
+    tag_trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+                       "Action": ["sts:AssumeRole", "sts:TagSession"]}],
+    }
+    team_only = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}},
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+    ]}
+    make_role(iam, "first", trust=tag_trust, policy=team_only)
+    make_role(iam, "second", trust=tag_trust, policy=team_only)
+    sts = server.client("sts", bob)
+    untagged = creds_of(sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/first", RoleSessionName="u1")["Credentials"])
+    with pytest.raises(ClientError):
+        server.client("iam", untagged).get_user(UserName="bob")
+    # Passing tags needs sts:TagSession on the caller's side too.
+    with pytest.raises(ClientError) as e:
+        sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/first", RoleSessionName="t0",
+                        Tags=[{"Key": "team", "Value": "blue"}])
+    assert "sts:TagSession" in str(e.value)
+    iam.put_user_policy(UserName="bob", PolicyName="p", PolicyDocument=json.dumps(
+        assume_policy(f"arn:aws:iam::{ACCOUNT_ID}:role/*", ("sts:AssumeRole", "sts:TagSession"))))
+    tagged = creds_of(sts.assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/first", RoleSessionName="t1",
+        Tags=[{"Key": "team", "Value": "blue"}], TransitiveTagKeys=["team"],
+    )["Credentials"])
+    assert server.client("iam", tagged).get_user(UserName="bob")
+    # The transitive tag follows the chain into the second role.
+    chained = creds_of(server.client("sts", tagged).assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/second", RoleSessionName="t2")["Credentials"])
+    assert server.client("iam", chained).get_user(UserName="bob")

@@ -16,7 +16,8 @@
 //! - One file per area: `accounts.rs`, `users.rs`, `groups.rs`, `roles.rs`, `access_keys.rs`,
 //!   `inline_policies.rs`, `managed_policies.rs`, `boundaries.rs`, `account_details.rs`,
 //!   `tags.rs`, `entity.rs` (what users, groups and roles share), `mfa.rs` (virtual MFA devices,
-//!   with the RFC 6238 arithmetic in `totp.rs`), `oidc_providers.rs` (OpenID Connect providers).
+//!   with the RFC 6238 arithmetic in `totp.rs`), `oidc_providers.rs` (OpenID Connect providers),
+//!   `simulate.rs` (the policy simulator, over `tessera-policy`).
 //! - `cache.rs`: the access-key cache. `bootstrap.rs`: the TOML bootstrap. `lookups.rs`: the API
 //!   for STS and the policy engine.
 
@@ -38,6 +39,7 @@ mod mfa;
 pub mod model;
 mod oidc_providers;
 mod roles;
+mod simulate;
 mod tags;
 pub mod totp;
 mod users;
@@ -208,6 +210,8 @@ actions!(
     TagOpenIDConnectProvider,
     UntagOpenIDConnectProvider,
     ListOpenIDConnectProviderTags,
+    SimulateCustomPolicy,
+    SimulatePrincipalPolicy,
 );
 
 /// The inner XML of an action's Result element, or `None` for actions without output.
@@ -356,6 +360,8 @@ impl Iam {
             A::TagOpenIDConnectProvider => self.tag_oidc_provider(ctx, i).await,
             A::UntagOpenIDConnectProvider => self.untag_oidc_provider(ctx, i).await,
             A::ListOpenIDConnectProviderTags => self.list_oidc_provider_tags(ctx, i).await,
+            A::SimulateCustomPolicy => self.simulate_custom_policy(ctx, i).await,
+            A::SimulatePrincipalPolicy => self.simulate_principal_policy(ctx, i).await,
         }
     }
 

@@ -7,7 +7,7 @@
 use tessera_core::{AccountId, Arn};
 use tessera_store::Tx;
 
-use crate::entity::{self};
+use crate::entity::{self, Kind};
 use crate::model::{ManagedPolicy, Role, Tag, User};
 use crate::{db, groups, inline_policies, keys, managed_policies, Iam, IamError};
 
@@ -72,6 +72,44 @@ fn collect(
         }
     }
     Ok(())
+}
+
+/// What `SimulatePrincipalPolicy` reads about its `PolicySourceArn`: the entity's unique id, ARN
+/// and policies (a user's include its groups'; a group has no boundary or tags). `NoSuchEntity`
+/// if the entity does not exist.
+pub(crate) fn entity_policies(
+    tx: &mut dyn Tx,
+    kind: Kind,
+    account: &AccountId,
+    name: &str,
+) -> Result<(String, String, IdentityPolicies), IamError> {
+    let mut out = IdentityPolicies::default();
+    let (id, arn, boundary) = match kind {
+        Kind::User => {
+            let user = entity::load_user(tx, account, name)?;
+            collect(tx, account, &user.id, &user.arn(), &mut out)?;
+            for g in groups::groups_of(tx, &user.id)? {
+                collect(tx, account, &g.id, &g.arn(), &mut out)?;
+            }
+            out.tags.clone_from(&user.tags);
+            (user.id.clone(), user.arn(), user.permissions_boundary)
+        }
+        Kind::Group => {
+            let group = entity::load_group(tx, account, name)?;
+            collect(tx, account, &group.id, &group.arn(), &mut out)?;
+            (group.id.clone(), group.arn(), None)
+        }
+        Kind::Role => {
+            let role = entity::load_role(tx, account, name)?;
+            collect(tx, account, &role.id, &role.arn(), &mut out)?;
+            out.tags.clone_from(&role.tags);
+            (role.id.clone(), role.arn(), role.permissions_boundary)
+        }
+    };
+    if let Some(b) = &boundary {
+        out.boundary = managed_default(tx, account, b)?;
+    }
+    Ok((id, arn, out))
 }
 
 impl Iam {

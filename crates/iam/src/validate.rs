@@ -20,6 +20,29 @@ pub const EXISTING_USER_NAME_MAX: usize = 128;
 const NAME_PATTERN: &str = "Member must satisfy regular expression pattern: [\\w+=,.@-]+";
 const MAX_TAGS: usize = 50;
 
+/// `ContextKeyTypeEnum` from the model.
+const CONTEXT_KEY_TYPES: [&str; 12] = [
+    "string",
+    "stringList",
+    "numeric",
+    "numericList",
+    "boolean",
+    "booleanList",
+    "ip",
+    "ipList",
+    "binary",
+    "binaryList",
+    "date",
+    "dateList",
+];
+
+/// One simulated condition key and its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextEntry {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
 /// The request's parameters, read with the model's constraints.
 pub struct Input<'a> {
     q: &'a QueryParams,
@@ -266,6 +289,58 @@ impl<'a> Input<'a> {
         keys.into_iter()
             .map(|k| check_tag_key(k).map(|()| k.to_owned()))
             .collect()
+    }
+
+    /// `Key.member.N` policy documents, each checked like [`Input::document`]; empty when absent.
+    pub fn documents(&self, key: &str) -> Result<Vec<String>, IamError> {
+        self.members(key)
+            .into_iter()
+            .map(|d| check_document(d, key).map(|()| d.to_owned()))
+            .collect()
+    }
+
+    /// The simulator's `ContextEntries.member.N.{ContextKeyName, ContextKeyValues.member.M,
+    /// ContextKeyType}`. The type must be one of the model's, but values stay strings: the policy
+    /// engine's operators read each value as their own family requires.
+    pub fn context_entries(&self) -> Result<Vec<ContextEntry>, IamError> {
+        let mut out = Vec::new();
+        for fields in self.q.structs("ContextEntries.member") {
+            let mut name = None;
+            let mut values: Vec<(u32, &str)> = Vec::new();
+            for (f, v) in fields {
+                match f {
+                    "ContextKeyName" => name = Some(v),
+                    "ContextKeyType" if !CONTEXT_KEY_TYPES.contains(&v) => {
+                        return Err(IamError::validation(
+                            Some(v),
+                            "contextEntries.member.contextKeyType",
+                            &format!(
+                                "Member must satisfy enum value set: [{}]",
+                                CONTEXT_KEY_TYPES.join(", ")
+                            ),
+                        ));
+                    }
+                    _ => {
+                        let index = f
+                            .strip_prefix("ContextKeyValues.member.")
+                            .and_then(|i| i.parse::<u32>().ok());
+                        if let Some(i) = index {
+                            values.push((i, v));
+                        }
+                    }
+                }
+            }
+            let Some(name) = name else {
+                continue;
+            };
+            length(name, "contextEntries.member.contextKeyName", 5, 256)?;
+            values.sort_by_key(|(i, _)| *i);
+            out.push(ContextEntry {
+                key: name.to_owned(),
+                values: values.into_iter().map(|(_, v)| v.to_owned()).collect(),
+            });
+        }
+        Ok(out)
     }
 
     /// A list of enum values, `Filter.member.N`.

@@ -110,13 +110,28 @@ pub async fn authorize(app: &App, req: &AuthzRequest<'_>) -> Result<Decision, Aw
     let inputs = policies::gather(app, req, principal).await?;
     let ctx = context::build(app, req, &inputs.principal_tags);
     let set = inputs.policy_set();
-    let request = tessera_policy::Request {
-        principal: &info,
-        action: &full_action,
-        resource: &resource,
-        context: &ctx,
-    };
-    let decision = tessera_policy::evaluate(&request, &set);
+    // Passing session tags or a source identity to AssumeRole needs its own permission, on the
+    // same role, from both sides (AWS's sts:TagSession and sts:SetSourceIdentity).
+    let mut extra: Vec<&'static str> = Vec::new();
+    if req.service == Service::Sts && req.action == "AssumeRole" {
+        if !req.params.structs("Tags.member").is_empty() {
+            extra.push("sts:TagSession");
+        }
+        if req.params.get("SourceIdentity").is_some() {
+            extra.push("sts:SetSourceIdentity");
+        }
+    }
+    let (mut request, mut decision) = evaluate_one(&info, &full_action, &resource, &ctx, &set);
+    if decision.is_allowed() {
+        for action in extra {
+            let (r, d) = evaluate_one(&info, action, &resource, &ctx, &set);
+            if !d.is_allowed() {
+                (request, decision) = (r, d);
+                break;
+            }
+        }
+    }
+    let full_action = request.action.to_owned();
     let statement = decision.statement.map(|st| {
         let source = inputs
             .source(decision.policy_type, st.policy_index)
@@ -153,6 +168,24 @@ pub async fn authorize(app: &App, req: &AuthzRequest<'_>) -> Result<Decision, Aw
     let mut denied = Decision::deny(reason, message);
     denied.encoded_message = Some(app.sts().seal_authorization_message(&decoded));
     Ok(denied)
+}
+
+/// One action through the policy engine.
+fn evaluate_one<'a>(
+    principal: &'a PrincipalInfo,
+    action: &'a str,
+    resource: &'a str,
+    context: &'a tessera_policy::Context,
+    set: &tessera_policy::PolicySet<'a>,
+) -> (tessera_policy::Request<'a>, tessera_policy::Decision<'a>) {
+    let request = tessera_policy::Request {
+        principal,
+        action,
+        resource,
+        context,
+    };
+    let decision = tessera_policy::evaluate(&request, set);
+    (request, decision)
 }
 
 /// AWS's fixed limits on what temporary credentials may call, whatever the policies say.
