@@ -113,6 +113,13 @@ pub(crate) fn entity_policies(
 }
 
 impl Iam {
+    /// A number that changes whenever this node writes IAM data. Callers that cache what the
+    /// lookups return keep an entry only while the generation is unchanged (and, because other
+    /// nodes may write, only for a short time).
+    pub fn write_generation(&self) -> u64 {
+        self.inner.cache.generation()
+    }
+
     pub async fn get_user(
         &self,
         account: &AccountId,

@@ -511,7 +511,8 @@ fn context(entries: &[ContextEntry], tags: &[(String, String)]) -> Context {
 }
 
 fn parse_identity(doc: &str) -> Result<Policy, IamError> {
-    tessera_policy::parse(doc).map_err(|e| IamError::MalformedPolicyDocument(e.message().to_owned()))
+    tessera_policy::parse(doc)
+        .map_err(|e| IamError::MalformedPolicyDocument(e.message().to_owned()))
 }
 
 /// Stored documents were accepted when written; failing now means the record is damaged.
@@ -825,23 +826,25 @@ mod tests {
     #[test]
     fn entity_arns() {
         let cases = [
-            ("arn:aws:iam::123456789012:user/bob", Some((Kind::User, "bob"))),
+            (
+                "arn:aws:iam::123456789012:user/bob",
+                Some((Kind::User, "bob")),
+            ),
             (
                 "arn:aws:iam::123456789012:role/ops/admin",
                 Some((Kind::Role, "admin")),
             ),
-            ("arn:aws:iam::123456789012:group/g", Some((Kind::Group, "g"))),
+            (
+                "arn:aws:iam::123456789012:group/g",
+                Some((Kind::Group, "g")),
+            ),
             ("arn:aws:iam::123456789012:policy/p", None),
             ("arn:aws:s3:::bucket", None),
             ("bob", None),
         ];
         for (arn, want) in cases {
             let got = entity_arn(arn).ok();
-            assert_eq!(
-                got.as_ref().map(|(k, n)| (*k, n.as_str())),
-                want,
-                "{arn}"
-            );
+            assert_eq!(got.as_ref().map(|(k, n)| (*k, n.as_str())), want, "{arn}");
         }
     }
 }

@@ -108,7 +108,7 @@ pub async fn authorize(app: &App, req: &AuthzRequest<'_>) -> Result<Decision, Aw
     }
     let info = principal_info(principal, req.caller);
     let inputs = policies::gather(app, req, principal).await?;
-    let ctx = context::build(app, req, &inputs.principal_tags);
+    let ctx = context::build(app, req, inputs.principal_tags());
     let set = inputs.policy_set();
     // Passing session tags or a source identity to AssumeRole needs its own permission, on the
     // same role, from both sides (AWS's sts:TagSession and sts:SetSourceIdentity).
