@@ -91,29 +91,4 @@ for rep in $(seq 1 "$REPS"); do
     done
 done
 
-python3 - "$OUT" <<'PY'
-import json, pathlib, statistics, sys
-from collections import defaultdict
-
-runs = defaultdict(list)
-for f in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
-    target, workload, _ = f.stem.split("--")
-    runs[(target, workload)].append(json.loads(f.read_text()))
-
-def med(rows, key):
-    return statistics.median(key(r) for r in rows)
-
-ceiling = med(runs[("ceiling", "noop")], lambda r: r["throughput_rps"])
-print("| target | workload | req/s (median) | p50 µs | p99 µs | errors (all reps) | / ceiling | tessera / moto |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
-for (target, workload), rows in sorted(runs.items(), key=lambda kv: (kv[0][1], kv[0][0] != "tessera")):
-    rps = med(rows, lambda r: r["throughput_rps"])
-    p50 = med(rows, lambda r: r["latency"]["p50_us"])
-    p99 = med(rows, lambda r: r["latency"]["p99_us"])
-    errors = sum(r["errors"] for r in rows)
-    vs_moto = ""
-    if target == "tessera" and ("moto", workload) in runs:
-        vs_moto = "%.1fx" % (rps / med(runs[("moto", workload)], lambda r: r["throughput_rps"]))
-    print(f"| {target} | {workload} | {rps:,.0f} | {p50:,.0f} | {p99:,.0f} | {errors} | {rps / ceiling:.2f} | {vs_moto} |")
-print(f"\n{len(next(iter(runs.values())))} repetitions per row; medians of throughput (successful requests/s) and latency percentiles.")
-PY
+python3 bench/summarize.py "$OUT"

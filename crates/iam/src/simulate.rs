@@ -406,8 +406,9 @@ fn derived_keys(p: &PrincipalInfo) -> Vec<&'static str> {
     keys
 }
 
-/// The condition keys of a policy text, in document order. The text was already accepted by the
-/// policy engine, so anything unexpected here is simply skipped.
+/// The condition keys of a policy text: statement by statement, each statement's sorted by
+/// operator and key. The text was already accepted by the policy engine, so anything unexpected
+/// here is simply skipped.
 fn condition_keys(text: &str) -> Vec<String> {
     let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
         return Vec::new();
@@ -803,7 +804,7 @@ mod tests {
         let p = |line, column| Position { line, column };
         assert_eq!(
             spans,
-            vec![(p(4, 5), p(4, 114)), (p(5, 5), p(5, 77))],
+            vec![(p(4, 5), p(4, 115)), (p(5, 5), p(5, 77))],
             "{doc}"
         );
         let one = r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"},"Version":"2012-10-17"}"#;
@@ -811,7 +812,7 @@ mod tests {
     }
 
     #[test]
-    fn condition_keys_in_order() {
+    fn condition_keys_by_statement_then_name() {
         let doc = r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":"*","Resource":"*",
              "Condition":{"StringEquals":{"aws:RequestedRegion":"eu-west-1","s3:prefix":"a"},
@@ -819,7 +820,7 @@ mod tests {
             {"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
         assert_eq!(
             condition_keys(doc),
-            ["aws:RequestedRegion", "s3:prefix", "aws:SecureTransport"]
+            ["aws:SecureTransport", "aws:RequestedRegion", "s3:prefix"]
         );
     }
 

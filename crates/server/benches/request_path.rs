@@ -86,6 +86,7 @@ fn bench(c: &mut Criterion) {
             root_secret_access_key: Some(SECRET_KEY.into()),
             master_key_hex: None,
             sts_min_duration_seconds: 900,
+            oidc_jwks: Vec::new(),
         }))
         .expect("app start");
 

@@ -74,26 +74,27 @@ pub fn classify(req: &Incoming, params: &QueryParams) -> Route {
             Route::UnknownService
         };
     }
-    let scoped = scope_service(req, params);
-    match scoped {
-        Some(Service::S3) => return Route::S3,
-        Some(service) => return Route::Query(service),
-        None if scope_present(req, params) => return Route::UnknownService,
+    match scope_of(req, params).map(|scope| scope.split('/').collect::<Vec<_>>()) {
+        // KEY/DATE/REGION/SERVICE/aws4_request
+        Some(parts) if parts.len() == 5 => {
+            return match Service::from_scope(parts[3]) {
+                Some(Service::S3) => Route::S3,
+                Some(service) => Route::Query(service),
+                None => Route::UnknownService,
+            };
+        }
+        // A malformed scope: route it as a Query request so authentication reports the
+        // malformed signature (IncompleteSignature) in that protocol.
+        Some(_) => {
+            let action = params.action().unwrap_or("");
+            return Route::Query(unscoped_query_service(req, params, action));
+        }
         None => {}
     }
     if let Some(action) = params.action() {
         return Route::Query(unscoped_query_service(req, params, action));
     }
     Route::S3
-}
-
-/// The service named by a SigV4 credential scope, in the header or a presigned query.
-fn scope_service(req: &Incoming, params: &QueryParams) -> Option<Service> {
-    scope_of(req, params).and_then(|scope| scope.split('/').nth(3).and_then(Service::from_scope))
-}
-
-fn scope_present(req: &Incoming, params: &QueryParams) -> bool {
-    scope_of(req, params).is_some()
 }
 
 fn scope_of<'a>(req: &'a Incoming, params: &'a QueryParams) -> Option<&'a str> {
@@ -162,6 +163,7 @@ mod tests {
             (req("GET", "/", "Action=CreateQueue", &[("host", "sqs.us-east-2.amazonaws.com")]), Route::Query(Service::Sqs)),
             (req("GET", "/", "X-Amz-Credential=AK%2F20240101%2Fus-east-1%2Fsts%2Faws4_request&Action=GetCallerIdentity", &[]), Route::Query(Service::Sts)),
             (req("GET", "/", "X-Amz-Credential=AK/20240101/us-east-1/ec2/aws4_request", &[]), Route::UnknownService),
+            (req("POST", "/", "", &[("authorization", "AWS4-HMAC-SHA256 Credential=AKIA, SignedHeaders=host, Signature=00")]), Route::Query(Service::Iam)),
             (req("GET", "/bucket/key", "", &[]), Route::S3),
         ];
         for (r, expected) in cases {

@@ -112,6 +112,13 @@ async fn query_service(
             return Err(err);
         }
     };
+    if action.is_empty() {
+        return Err(AwsError::new(
+            "MissingAction",
+            400,
+            "The request must contain the parameter Action",
+        ));
+    }
     let mfa = if service == Service::Sts {
         crate::mfa::verify(app, &caller, params).await?
     } else {
@@ -169,7 +176,7 @@ async fn call(
 
 /// Renders `err` in the envelope of `route`'s protocol.
 pub fn error_response(route: Route, err: &AwsError, request_id: &str) -> Response<Body> {
-    if err.status >= 500 {
+    if err.status == 500 {
         tracing::error!(code = %err.code, request_id, "internal error: {}", err.message);
     }
     let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
