@@ -95,6 +95,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         if let Err(e) = app.iam().flush_key_usage().await {
             tracing::warn!("could not save access-key usage at shutdown: {e}");
         }
+        app.audit().close();
         match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

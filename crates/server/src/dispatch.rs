@@ -38,7 +38,16 @@ pub async fn handle(app: &App, req: Incoming) -> Response<Body> {
     let route = classify(&req, &params);
     let response = match route {
         Route::Health => text_response(StatusCode::OK, "ok\n"),
-        Route::Metrics => text_response(StatusCode::OK, &app.metrics().render()),
+        Route::Metrics => {
+            let mut text = app.metrics().render();
+            text.push_str("# HELP tessera_audit_dropped_total Audit records dropped because the writer fell behind.\n");
+            text.push_str("# TYPE tessera_audit_dropped_total counter\n");
+            text.push_str(&format!(
+                "tessera_audit_dropped_total {}\n",
+                app.audit().dropped()
+            ));
+            text_response(StatusCode::OK, &text)
+        }
         Route::Query(service @ (Service::Iam | Service::Sts)) => {
             match query_service(app, &req, service, &params, form.as_ref(), &request_id).await {
                 Ok(xml) => xml_response(StatusCode::OK, xml, &request_id),
@@ -92,7 +101,7 @@ async fn query_service(
             .assume_role_with_web_identity(params, request_id)
             .await
             .map_err(|e| e.to_aws());
-        app.audit().record(AuditRecord::unsigned(
+        app.audit().record(&AuditRecord::unsigned(
             service,
             &action,
             req.remote,
@@ -106,7 +115,7 @@ async fn query_service(
         Ok(c) => c,
         Err(e) => {
             let err = e.to_aws();
-            app.audit().record(AuditRecord::auth_failure(
+            app.audit().record(&AuditRecord::auth_failure(
                 service, &action, req.remote, request_id, &err,
             ));
             return Err(err);
@@ -136,7 +145,7 @@ async fn query_service(
         },
     )
     .await?;
-    app.audit().record(AuditRecord::decision(
+    app.audit().record(&AuditRecord::decision(
         service, &action, req.remote, request_id, &caller, &decision,
     ));
     if !decision.allowed {

@@ -285,7 +285,7 @@ mod tests {
         let small = packed_policy_size(Some("{\"Version\":\"2012-10-17\"}"), &[], &[])
             .unwrap()
             .unwrap();
-        assert!(small >= 1 && small <= 100);
+        assert!((1..=100).contains(&small));
         // Incompressible text from a small linear congruential generator.
         let mut seed: u64 = 42;
         let random: String = (0..12_000)

@@ -245,8 +245,7 @@ pub async fn gather(
     principal: &Principal,
 ) -> Result<Inputs, AwsError> {
     let cache = app.policy_cache();
-    let mut inputs = Inputs::default();
-    inputs.identity = match principal {
+    let identity = match principal {
         Principal::Root { .. } => None,
         Principal::User { account, name, .. } => user_identity(app, account, name).await?,
         Principal::AssumedRole {
@@ -271,6 +270,10 @@ pub async fn gather(
                 None => None,
             }
         }
+    };
+    let mut inputs = Inputs {
+        identity,
+        ..Inputs::default()
     };
     if let Some(session) = &req.caller.session {
         let limited = session.kind == SessionKind::Federated
