@@ -77,16 +77,10 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let app = rt
         .block_on(App::start(StartOptions {
-            data_dir: dir.path().to_path_buf(),
-            store: "sqlite".into(),
-            config: None,
-            region: "us-east-1".into(),
             account_id: Some("123456789012".into()),
             root_access_key_id: Some(ACCESS_KEY.into()),
             root_secret_access_key: Some(SECRET_KEY.into()),
-            master_key_hex: None,
-            sts_min_duration_seconds: 900,
-            oidc_jwks: Vec::new(),
+            ..StartOptions::new(dir.path())
         }))
         .expect("app start");
 

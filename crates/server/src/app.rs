@@ -32,6 +32,25 @@ pub struct StartOptions {
     pub oidc_jwks: Vec<String>,
 }
 
+impl StartOptions {
+    /// AWS's defaults (region us-east-1, 900 s minimum sessions) on the embedded store in
+    /// `data_dir`, with a generated account and root key; set the other fields as needed.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            store: "sqlite".into(),
+            config: None,
+            region: "us-east-1".into(),
+            account_id: None,
+            root_access_key_id: None,
+            root_secret_access_key: None,
+            master_key_hex: None,
+            sts_min_duration_seconds: 900,
+            oidc_jwks: Vec::new(),
+        }
+    }
+}
+
 impl From<&ServeArgs> for StartOptions {
     fn from(a: &ServeArgs) -> Self {
         Self {
