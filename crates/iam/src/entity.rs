@@ -1,15 +1,90 @@
 //! What users, groups and roles share: their namespaces, nouns in AWS messages, inline-policy size
-//! quotas, and loading one by name into an [`EntityRef`] that keys its dependents (inline
-//! policies, attachments) by unique id.
+//! quotas, loading one by name into an [`EntityRef`] that keys its dependents (inline
+//! policies, attachments) by unique id, and listing them by path (`ListUsers`, `ListGroups`,
+//! `ListRoles`).
 //!
 //! It must never write the store.
 
+use serde::de::DeserializeOwned;
 use tessera_core::AccountId;
+use tessera_protocol::XmlWriter;
 use tessera_store::{Namespace, Tx};
 
 use crate::model::{EntityKind, Group, IdRef, Role, User};
+use crate::validate::Input;
 use crate::validate::{EXISTING_USER_NAME_MAX, GROUP_NAME_MAX, ROLE_NAME_MAX};
-use crate::{db, keys, IamError};
+use crate::{db, keys, xml, Ctx, Iam, IamError, Output};
+
+/// An entity that `List…` pages through, one account at a time, filtered by `PathPrefix`.
+pub(crate) trait Listed: DeserializeOwned + Send + 'static {
+    const NS: Namespace;
+    /// The list element of the response (`Users`, `Groups`, `Roles`).
+    const LIST: &'static str;
+    fn path(&self) -> &str;
+    fn write(&self, w: &mut XmlWriter);
+}
+
+impl Listed for User {
+    const NS: Namespace = keys::USER;
+    const LIST: &'static str = "Users";
+    fn path(&self) -> &str {
+        &self.path
+    }
+    fn write(&self, w: &mut XmlWriter) {
+        xml::user_fields(w, self, false);
+    }
+}
+
+impl Listed for Group {
+    const NS: Namespace = keys::GROUP;
+    const LIST: &'static str = "Groups";
+    fn path(&self) -> &str {
+        &self.path
+    }
+    fn write(&self, w: &mut XmlWriter) {
+        xml::group_fields(w, self);
+    }
+}
+
+impl Listed for Role {
+    const NS: Namespace = keys::ROLE;
+    const LIST: &'static str = "Roles";
+    fn path(&self) -> &str {
+        &self.path
+    }
+    fn write(&self, w: &mut XmlWriter) {
+        xml::role_fields(w, self, false);
+    }
+}
+
+impl Iam {
+    /// `ListUsers`, `ListGroups`, `ListRoles`: a page of the account's entities under `PathPrefix`.
+    pub(crate) async fn list_by_path<T: Listed>(
+        &self,
+        ctx: Ctx,
+        i: &Input<'_>,
+    ) -> Result<Output, IamError> {
+        let prefix = i.path_prefix("PathPrefix")?;
+        let max = i.max_items()?;
+        let marker = i.marker()?.map(str::to_owned);
+        let page = self
+            .read(move |tx| {
+                db::page(
+                    tx,
+                    T::NS,
+                    &keys::account_prefix(&ctx.account),
+                    marker.as_deref(),
+                    max,
+                    |_, _, e: T| Ok(e.path().starts_with(&prefix).then_some(e)),
+                )
+            })
+            .await?;
+        let mut w = XmlWriter::new();
+        xml::list(&mut w, T::LIST, &page.items, |w, e| e.write(w));
+        xml::truncation(&mut w, page.marker.as_deref());
+        Ok(Some(w.finish()))
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

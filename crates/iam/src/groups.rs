@@ -163,28 +163,6 @@ impl Iam {
         Ok(None)
     }
 
-    pub(crate) async fn list_groups(&self, ctx: Ctx, i: &Input<'_>) -> Result<Output, IamError> {
-        let prefix = i.path_prefix("PathPrefix")?;
-        let max = i.max_items()?;
-        let marker = i.marker()?.map(str::to_owned);
-        let page = self
-            .read(move |tx| {
-                db::page(
-                    tx,
-                    keys::GROUP,
-                    &keys::account_prefix(&ctx.account),
-                    marker.as_deref(),
-                    max,
-                    |_, _, g: Group| Ok(g.path.starts_with(&prefix).then_some(g)),
-                )
-            })
-            .await?;
-        let mut w = XmlWriter::new();
-        xml::list(&mut w, "Groups", &page.items, xml::group_fields);
-        xml::truncation(&mut w, page.marker.as_deref());
-        Ok(Some(w.finish()))
-    }
-
     pub(crate) async fn add_user_to_group(
         &self,
         ctx: Ctx,

@@ -194,28 +194,4 @@ impl Iam {
         .await?;
         Ok(None)
     }
-
-    pub(crate) async fn list_roles(&self, ctx: Ctx, i: &Input<'_>) -> Result<Output, IamError> {
-        let prefix = i.path_prefix("PathPrefix")?;
-        let max = i.max_items()?;
-        let marker = i.marker()?.map(str::to_owned);
-        let page = self
-            .read(move |tx| {
-                db::page(
-                    tx,
-                    keys::ROLE,
-                    &keys::account_prefix(&ctx.account),
-                    marker.as_deref(),
-                    max,
-                    |_, _, r: Role| Ok(r.path.starts_with(&prefix).then_some(r)),
-                )
-            })
-            .await?;
-        let mut w = XmlWriter::new();
-        xml::list(&mut w, "Roles", &page.items, |w, r| {
-            xml::role_fields(w, r, false)
-        });
-        xml::truncation(&mut w, page.marker.as_deref());
-        Ok(Some(w.finish()))
-    }
 }

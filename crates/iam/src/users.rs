@@ -181,28 +181,4 @@ impl Iam {
         .await?;
         Ok(None)
     }
-
-    pub(crate) async fn list_users(&self, ctx: Ctx, i: &Input<'_>) -> Result<Output, IamError> {
-        let prefix = i.path_prefix("PathPrefix")?;
-        let max = i.max_items()?;
-        let marker = i.marker()?.map(str::to_owned);
-        let page = self
-            .read(move |tx| {
-                db::page(
-                    tx,
-                    keys::USER,
-                    &keys::account_prefix(&ctx.account),
-                    marker.as_deref(),
-                    max,
-                    |_, _, u: User| Ok(u.path.starts_with(&prefix).then_some(u)),
-                )
-            })
-            .await?;
-        let mut w = XmlWriter::new();
-        xml::list(&mut w, "Users", &page.items, |w, u| {
-            xml::user_fields(w, u, false)
-        });
-        xml::truncation(&mut w, page.marker.as_deref());
-        Ok(Some(w.finish()))
-    }
 }

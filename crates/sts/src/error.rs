@@ -19,8 +19,6 @@ pub enum StsError {
     AccessDenied(String),
     #[error("{0}")]
     InvalidParameterValue(String),
-    #[error("The security token included in the request is invalid.")]
-    InvalidClientTokenId,
     #[error("The encoded authorization message is invalid.")]
     InvalidAuthorizationMessage,
     #[error("{0}")]
@@ -45,7 +43,6 @@ impl StsError {
             StsError::PackedPolicyTooLarge(_) => ("PackedPolicyTooLarge", 400),
             StsError::AccessDenied(_) => ("AccessDenied", 403),
             StsError::InvalidParameterValue(_) => ("InvalidParameterValue", 400),
-            StsError::InvalidClientTokenId => ("InvalidClientTokenId", 403),
             StsError::InvalidAuthorizationMessage => ("InvalidAuthorizationMessageException", 400),
             StsError::InvalidIdentityToken(_) => ("InvalidIdentityToken", 400),
             StsError::ExpiredIdentityToken(_) => ("ExpiredTokenException", 400),

@@ -9,53 +9,20 @@ use tessera_core::Principal;
 use tessera_protocol::QueryParams;
 use tessera_token::SessionKind;
 
-const DEFAULT_USER: u64 = 43_200;
-const MAX_USER: u64 = 129_600;
-const MAX_ROOT: u64 = 3_600;
-
 pub async fn handle(
     sts: &Sts,
     caller: &CallerContext<'_>,
     params: &QueryParams,
     request_id: &str,
 ) -> Result<String, StsError> {
-    if caller.session.is_some() {
-        return Err(StsError::AccessDenied(
-            "Cannot call GetFederationToken with session credentials".into(),
-        ));
-    }
-    let (parent_arn, parent_id) = match caller.principal {
-        Principal::Root { account } => (account.root_arn(), account.to_string()),
-        p @ Principal::User { user_id, .. } => (p.arn(), user_id.clone()),
-        _ => {
-            return Err(StsError::AccessDenied(
-                "Cannot call GetFederationToken with session credentials".into(),
-            ))
-        }
-    };
+    let (parent_arn, parent_id) = params::long_term_parent(caller, "GetFederationToken")?;
     let name = params::name(params, "Name", "name", 2, 32)?.to_owned();
     let policy = params::session_policy(params)?;
     let policy_arns = params::policy_arns(params)?;
     let tags = params::tags(params)?;
     let packed = params::packed_policy_size(policy.as_deref(), &policy_arns, &tags)?;
-    let over_max = format!(
-        "1 validation error detected: Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to {MAX_USER}",
-        params.get("DurationSeconds").unwrap_or("")
-    );
-    let mut duration = params::duration(
-        params,
-        DEFAULT_USER,
-        sts.min_duration(),
-        MAX_USER,
-        &over_max,
-    )?;
-    if caller.principal.is_root() {
-        duration = if params.get("DurationSeconds").is_none() {
-            MAX_ROOT
-        } else {
-            duration.min(MAX_ROOT)
-        };
-    }
+    let duration =
+        params::long_term_duration(params, sts.min_duration(), caller.principal.is_root())?;
     let account = caller.principal.account().to_string();
     let federated = Principal::FederatedUser {
         account: caller.principal.account().clone(),

@@ -1,6 +1,7 @@
 //! The request parameters STS actions share, validated with AWS's limits and messages.
 
-use crate::StsError;
+use crate::{CallerContext, StsError};
+use tessera_core::Principal;
 use tessera_protocol::QueryParams;
 
 /// The most session policy ARNs a request may pass.
@@ -36,6 +37,46 @@ pub fn duration(
         return Err(StsError::Validation(max_message.to_owned()));
     }
     Ok(value as u64)
+}
+
+/// GetSessionToken's and GetFederationToken's longest session: 36 hours.
+const MAX_LONG_TERM: u64 = 129_600;
+/// Their default: 12 hours.
+const DEFAULT_LONG_TERM: u64 = 43_200;
+/// The root identity's sessions last at most an hour (its default too); longer requests are
+/// shortened, as AWS does.
+const MAX_ROOT: u64 = 3_600;
+
+/// The caller behind GetSessionToken and GetFederationToken, which only long-term credentials of
+/// an IAM user or the root identity may call: its (ARN, unique id) as the session's parent.
+pub fn long_term_parent(
+    caller: &CallerContext<'_>,
+    action: &str,
+) -> Result<(String, String), StsError> {
+    let refused =
+        || StsError::AccessDenied(format!("Cannot call {action} with session credentials"));
+    if caller.session.is_some() {
+        return Err(refused());
+    }
+    match caller.principal {
+        Principal::Root { account } => Ok((account.root_arn(), account.to_string())),
+        p @ Principal::User { user_id, .. } => Ok((p.arn(), user_id.clone())),
+        _ => Err(refused()),
+    }
+}
+
+/// The session length for GetSessionToken and GetFederationToken (`DurationSeconds`).
+pub fn long_term_duration(params: &QueryParams, min: u64, root: bool) -> Result<u64, StsError> {
+    let over_max = format!(
+        "1 validation error detected: Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to {MAX_LONG_TERM}",
+        params.get("DurationSeconds").unwrap_or("")
+    );
+    let requested = duration(params, DEFAULT_LONG_TERM, min, MAX_LONG_TERM, &over_max)?;
+    Ok(match (root, params.get("DurationSeconds")) {
+        (true, None) => MAX_ROOT,
+        (true, Some(_)) => requested.min(MAX_ROOT),
+        (false, _) => requested,
+    })
 }
 
 /// A name such as `RoleSessionName` or the federated user's `Name`: `[\w+=,.@-]*` of
