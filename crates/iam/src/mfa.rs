@@ -533,11 +533,7 @@ impl Iam {
         let max = i.max_items()?;
         let marker = i.marker()?.map(str::to_owned);
         let (_, d) = self.read(move |tx| load(tx, &ctx.account, &serial)).await?;
-        let page = db::page_vec(d.tags, marker.as_deref(), max)?;
-        let mut w = XmlWriter::new();
-        xml::tags(&mut w, &page.items);
-        xml::truncation(&mut w, page.marker.as_deref());
-        Ok(Some(w.finish()))
+        tags::tags_page(d.tags, marker.as_deref(), max)
     }
 
     /// Checks an MFA code for STS (`SerialNumber` + `TokenCode`). `user_id_or_root` is the caller

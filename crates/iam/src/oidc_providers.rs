@@ -423,11 +423,7 @@ impl Iam {
         let max = i.max_items()?;
         let marker = i.marker()?.map(str::to_owned);
         let (_, p) = self.read(move |tx| load(tx, &ctx.account, &arn)).await?;
-        let page = db::page_vec(p.tags, marker.as_deref(), max)?;
-        let mut w = XmlWriter::new();
-        xml::tags(&mut w, &page.items);
-        xml::truncation(&mut w, page.marker.as_deref());
-        Ok(Some(w.finish()))
+        tags::tags_page(p.tags, marker.as_deref(), max)
     }
 
     /// The account's provider for a token's `iss` claim, for `AssumeRoleWithWebIdentity`. The

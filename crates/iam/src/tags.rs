@@ -115,12 +115,21 @@ impl Iam {
                 )),
             })
             .await?;
-        let page = db::page_vec(tags, marker.as_deref(), max)?;
-        let mut w = XmlWriter::new();
-        xml::tags(&mut w, &page.items);
-        xml::truncation(&mut w, page.marker.as_deref());
-        Ok(Some(w.finish()))
+        tags_page(tags, marker.as_deref(), max)
     }
+}
+
+/// The `Tags` list of a `List…Tags` response: one page of `tags`.
+pub(crate) fn tags_page(
+    tags: Vec<Tag>,
+    marker: Option<&str>,
+    max: usize,
+) -> Result<Output, IamError> {
+    let page = db::page_vec(tags, marker, max)?;
+    let mut w = XmlWriter::new();
+    xml::tags(&mut w, &page.items);
+    xml::truncation(&mut w, page.marker.as_deref());
+    Ok(Some(w.finish()))
 }
 
 #[cfg(test)]
