@@ -143,3 +143,69 @@ def test_rejections(oidc_server, issuer, kind, expected):
     with pytest.raises(ClientError) as e:
         unsigned_sts(oidc_server).assume_role_with_web_identity(RoleArn=ROLE_ARN, RoleSessionName="s1", WebIdentityToken=token)
     assert e.value.response["Error"]["Code"] == expected
+
+
+def test_keys_discovered_from_a_served_issuer(tmp_path, issuer):
+    """An issuer served on localhost: tessera finds its keys through
+    /.well-known/openid-configuration and jwks_uri, and caches them."""
+    import http.server
+    import threading
+
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            base = f"http://127.0.0.1:{self.server.server_port}"
+            if self.path == "/.well-known/openid-configuration":
+                body = {"issuer": base, "jwks_uri": base + "/keys", "id_token_signing_alg_values_supported": ["RS256"]}
+            elif self.path == "/keys":
+                body = issuer.jwks()
+            else:
+                self.send_error(404)
+                return
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    iss = f"http://127.0.0.1:{httpd.server_port}"
+    provider = f"127.0.0.1:{httpd.server_port}"
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    srv = TesseraServer(data_dir, tmp_path / "server.stderr.log")
+    srv.start()
+    try:
+        iam = srv.client("iam")
+        iam.create_open_id_connect_provider(Url=iss, ClientIDList=[CLIENT_ID])
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{provider}"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{provider}:sub": "repo:tessera:ref:main"}},
+        }]}
+        iam.create_role(RoleName="ci-runner", AssumeRolePolicyDocument=json.dumps(trust))
+        sts = unsigned_sts(srv)
+        for session in ("first", "second"):
+            out = sts.assume_role_with_web_identity(
+                RoleArn=ROLE_ARN, RoleSessionName=session, WebIdentityToken=issuer.token(iss=iss)
+            )
+            assert out["Provider"] == f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{provider}"
+        # Discovered once, then served from the cache.
+        assert hits == ["/.well-known/openid-configuration", "/keys"]
+        with pytest.raises(ClientError) as e:
+            sts.assume_role_with_web_identity(
+                RoleArn=ROLE_ARN, RoleSessionName="third",
+                WebIdentityToken=issuer.token(iss=iss, sub="repo:other:ref:main"),
+            )
+        assert e.value.response["Error"]["Code"] == "AccessDenied"
+    finally:
+        srv.stop()
+        httpd.shutdown()

@@ -252,7 +252,10 @@ pub struct OidcProvider {
 impl OidcProvider {
     /// The URL as IAM reports it and as its ARN names it: without `https://`.
     pub fn host_and_path(&self) -> &str {
-        self.url.strip_prefix("https://").unwrap_or(&self.url)
+        self.url
+            .strip_prefix("https://")
+            .or_else(|| self.url.strip_prefix("http://"))
+            .unwrap_or(&self.url)
     }
 
     /// `arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH`.

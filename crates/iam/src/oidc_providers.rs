@@ -24,10 +24,18 @@ const CLIENT_ID_MAX: usize = 255;
 
 /// Splits `https://host[/path]` into the issuer as stored (scheme and host in lowercase) and its
 /// host-and-path part; `None` if it is not an https URL with a host.
+///
+/// One extension to AWS: `http://` is accepted for loopback hosts (`localhost`, `127.0.0.1`,
+/// `[::1]`, with any port), so a test or a developer can run an issuer on the same machine
+/// without a certificate. Nothing else may be plain HTTP.
 fn split_url(url: &str) -> Option<(String, String)> {
-    url.get(..8)
-        .filter(|s| s.eq_ignore_ascii_case("https://"))?;
-    let rest = url.get(8..)?;
+    let (scheme, rest) = if url.get(..8)?.eq_ignore_ascii_case("https://") {
+        ("https://", url.get(8..)?)
+    } else if url.get(..7)?.eq_ignore_ascii_case("http://") {
+        ("http://", url.get(7..)?)
+    } else {
+        return None;
+    };
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let host_ok = !host.is_empty()
         && host
@@ -36,11 +44,23 @@ fn split_url(url: &str) -> Option<(String, String)> {
     let path_ok = path
         .bytes()
         .all(|b| (0x21..=0x7e).contains(&b) && b != b'?' && b != b'#');
-    if !host_ok || !path_ok {
+    if !host_ok || !path_ok || (scheme == "http://" && !is_loopback(host)) {
         return None;
     }
     let host_and_path = format!("{}{path}", host.to_ascii_lowercase());
-    Some((format!("https://{host_and_path}"), host_and_path))
+    Some((format!("{scheme}{host_and_path}"), host_and_path))
+}
+
+/// `localhost`, `127.0.0.1` or `[::1]`, with or without a port.
+fn is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "localhost" | "127.0.0.1" | "::1"
+    )
 }
 
 fn url_param(i: &Input<'_>) -> Result<(String, String), IamError> {
@@ -459,7 +479,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_must_be_https_with_a_host() {
+    fn urls_must_be_https_with_a_host_or_loopback_http() {
         for (url, want) in [
             ("https://example.com", Some("example.com")),
             ("HTTPS://Example.COM/Path/x", Some("example.com/Path/x")),
@@ -473,6 +493,13 @@ mod tests {
             ),
             ("http://example.com", None),
             ("https://", None),
+            (
+                "http://127.0.0.1:8080/issuer",
+                Some("127.0.0.1:8080/issuer"),
+            ),
+            ("http://localhost:9", Some("localhost:9")),
+            ("http://[::1]:9", Some("[::1]:9")),
+            ("http://127.0.0.2.example.com", None),
             ("https:///path", None),
             ("https://example.com/a?b=c", None),
             ("https://example.com/a#f", None),
@@ -483,7 +510,12 @@ mod tests {
             let got = split_url(url);
             assert_eq!(got.as_ref().map(|(_, h)| h.as_str()), want, "{url}");
             if let Some((issuer, h)) = got {
-                assert_eq!(issuer, format!("https://{h}"));
+                let scheme = if url.starts_with("http://") {
+                    "http"
+                } else {
+                    "https"
+                };
+                assert_eq!(issuer, format!("{scheme}://{h}"));
             }
         }
     }

@@ -42,10 +42,13 @@ pub struct Claims {
 
 impl Claims {
     /// The provider name used in condition keys and in the OIDC provider's ARN: the issuer URL
-    /// without `https://` (path kept, e.g. `token.actions.githubusercontent.com` or
+    /// without `https://` (or the `http://` of a loopback issuer; path kept, e.g. `token.actions.githubusercontent.com` or
     /// `oidc.eks.us-east-1.amazonaws.com/id/ABC`).
     pub fn provider(&self) -> &str {
-        self.iss.strip_prefix("https://").unwrap_or(&self.iss)
+        self.iss
+            .strip_prefix("https://")
+            .or_else(|| self.iss.strip_prefix("http://"))
+            .unwrap_or(&self.iss)
     }
 
     /// The request-context entries AWS defines for `AssumeRoleWithWebIdentity`, keyed by
