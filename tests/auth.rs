@@ -114,7 +114,7 @@ async fn no_authentication_is_missing_authentication_token() {
 }
 
 #[tokio::test]
-async fn iam_user_may_not_call_iam_yet() {
+async fn iam_user_without_policies_is_denied() {
     let server = TestServer::start();
     let creds = user_with_key(&server, "intern").await;
     let err = server
@@ -122,7 +122,7 @@ async fn iam_user_may_not_call_iam_yet() {
         .list_users()
         .send()
         .await
-        .expect_err("only root may call IAM before the policy engine");
+        .expect_err("a user without an identity policy is denied");
     assert_eq!(error_code(&err), "AccessDenied");
     assert_eq!(error_status(&err), Some(403));
 

@@ -106,3 +106,23 @@ def test_sigv2_with_a_new_users_key(server, iam):
     status, body = fetch(f"{server.endpoint}/?{query}")
     assert status == 200, body
     assert f"<Arn>arn:aws:iam::{ACCOUNT_ID}:user/v2user</Arn>" in body
+
+
+def test_sigv2_with_temporary_credentials_and_security_token(server, iam, sts):
+    """The seed's SigV2 sample: temporary credentials, `SecurityToken` in the query, a Timestamp
+    with a UTC offset."""
+    temp = sts.get_session_token()["Credentials"]
+    offset = datetime.timezone(datetime.timedelta(hours=-7))
+    local = datetime.datetime.now(offset).strftime("%Y-%m-%dT%H:%M:%S-07:00")
+    params = base_params(temp["AccessKeyId"], Timestamp=local, SecurityToken=temp["SessionToken"])
+    status, body = fetch(f"{server.endpoint}/?{signed_query(server.host, params, temp['SecretAccessKey'])}")
+    assert status == 200, body
+    assert f"<Arn>arn:aws:iam::{ACCOUNT_ID}:root</Arn>" in body
+    # The key without its token is useless; a token from another session is refused.
+    params = base_params(temp["AccessKeyId"])
+    status, body = fetch(f"{server.endpoint}/?{signed_query(server.host, params, temp['SecretAccessKey'])}")
+    assert status == 403 and "InvalidClientTokenId" in body
+    other = sts.get_session_token()["Credentials"]["SessionToken"]
+    params = base_params(temp["AccessKeyId"], SecurityToken=other)
+    status, body = fetch(f"{server.endpoint}/?{signed_query(server.host, params, temp['SecretAccessKey'])}")
+    assert status == 403 and "InvalidClientTokenId" in body
