@@ -72,6 +72,9 @@ pub async fn serve(app: App, listen: SocketAddr) -> Result<()> {
             .timer(TokioTimer::new())
             .header_read_timeout(HEADER_TIMEOUT)
             .max_buf_size(MAX_HEAD_BYTES)
+            // Responses here are small: one flat write beats a writev of head and body
+            // (measured +5% GetCallerIdentity). Revisit when S3 streams large bodies.
+            .writev(false)
             .serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
