@@ -25,10 +25,23 @@ const SECRET_KEY: &str = "rootsecretrootsecretrootsecretrootsecre";
 const HOST: &str = "127.0.0.1:4566";
 const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 
+/// Credentials to sign with: access key id, secret, and the session token of temporary ones.
+type Keys = (String, String, Option<String>);
+
+fn root_keys() -> Keys {
+    (ACCESS_KEY.into(), SECRET_KEY.into(), None)
+}
+
 /// Headers of `POST /` with `body`, signed for `service` by AWS's own signer.
-fn signed_headers(service: &str, body: &'static str) -> Vec<(String, String)> {
-    let identity: Identity =
-        aws_credential_types::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "bench").into();
+fn signed_headers(service: &str, body: &'static str, keys: &Keys) -> Vec<(String, String)> {
+    let identity: Identity = aws_credential_types::Credentials::new(
+        keys.0.clone(),
+        keys.1.clone(),
+        keys.2.clone(),
+        None,
+        "bench",
+    )
+    .into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region("us-east-1")
@@ -88,20 +101,53 @@ fn bench(c: &mut Criterion) {
         b.iter(|| rt.block_on(async { black_box(1u32) }))
     });
 
-    let cases: [(&str, &str, &'static str); 2] = [
+    // Temporary credentials from GetSessionToken, for the session-signed case (token unseal +
+    // signature verification on every request).
+    let session = {
+        let body = "Action=GetSessionToken&Version=2011-06-15";
+        let resp = rt.block_on(handle(
+            &app,
+            incoming(&signed_headers("sts", body, &root_keys()), body),
+        ));
+        let bytes = rt
+            .block_on(http_body_util::BodyExt::collect(resp.into_body()))
+            .expect("body")
+            .to_bytes();
+        let xml = String::from_utf8(bytes.to_vec()).expect("utf-8");
+        let field = |tag: &str| {
+            let start = xml.find(&format!("<{tag}>")).expect(tag) + tag.len() + 2;
+            let end = xml[start..].find('<').expect(tag) + start;
+            xml[start..end].to_owned()
+        };
+        (
+            field("AccessKeyId"),
+            field("SecretAccessKey"),
+            Some(field("SessionToken")),
+        )
+    };
+
+    let cases: [(&str, &str, &'static str, Keys); 3] = [
         (
             "iam_get_user_root",
             "iam",
             "Action=GetUser&Version=2010-05-08",
+            root_keys(),
         ),
         (
             "sts_get_caller_identity_root",
             "sts",
             "Action=GetCallerIdentity&Version=2011-06-15",
+            root_keys(),
+        ),
+        (
+            "sts_get_caller_identity_session",
+            "sts",
+            "Action=GetCallerIdentity&Version=2011-06-15",
+            session,
         ),
     ];
-    for (name, service, body) in cases {
-        let headers = signed_headers(service, body);
+    for (name, service, body, keys) in cases {
+        let headers = signed_headers(service, body, &keys);
         let first = rt.block_on(handle(&app, incoming(&headers, body)));
         assert_eq!(
             first.status(),
