@@ -152,3 +152,24 @@ def test_principal_tags_in_conditions(server, iam):
     error_of(lambda: bob.list_users())
     iam.tag_user(UserName="bob", Tags=[{"Key": "team", "Value": "blue"}])
     assert bob.list_users()["Users"]
+
+
+def test_secrets_never_reach_logs_or_errors(server, iam, sts):
+    """Secret keys and session tokens appear in no log line, audit record or error message."""
+    temp = sts.get_session_token()["Credentials"]
+    bob = user(iam, "bob")
+    messages = []
+    for creds in (
+        dict(bob, aws_secret_access_key="wrong" + bob["aws_secret_access_key"][5:]),
+        {"aws_access_key_id": temp["AccessKeyId"], "aws_secret_access_key": temp["SecretAccessKey"],
+         "aws_session_token": temp["SessionToken"][:-10]},
+        {"aws_access_key_id": temp["AccessKeyId"], "aws_secret_access_key": temp["SecretAccessKey"]},
+    ):
+        messages.append(str(error_of(lambda: server.client("sts", creds).get_caller_identity())))
+    server.stop()
+    with open(f"{server.data_dir}/audit/audit.log") as f:
+        audit = f.read()
+    everything = "\n".join(messages) + audit + server.log()
+    for secret in (server.root["aws_secret_access_key"], bob["aws_secret_access_key"],
+                   temp["SecretAccessKey"], temp["SessionToken"], temp["SessionToken"][:40]):
+        assert secret not in everything
