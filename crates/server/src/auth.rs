@@ -58,11 +58,9 @@ impl AuthError {
                 400,
                 "The security token included in the request is expired",
             ),
-            AuthError::Internal(_) => AwsError::new(
-                "InternalFailure",
-                500,
-                "The request processing has failed because of an unknown error.",
-            ),
+            AuthError::Internal(detail) => {
+                crate::dispatch::internal_failure(format_args!("authenticating: {detail}"))
+            }
         }
     }
 }
@@ -174,9 +172,10 @@ async fn session_credentials(
         return Err(AuthError::ExpiredToken);
     }
     let principal = tessera_sts::principal_of(&claims).ok_or(AuthError::InvalidClientTokenId)?;
+    // A store failure here was logged with its detail where it happened.
     if !parent_exists(app, &claims)
         .await
-        .map_err(|e| AuthError::Internal(e.to_string()))?
+        .map_err(|e| AuthError::Internal(e.message))?
     {
         return Err(AuthError::InvalidClientTokenId);
     }
@@ -184,7 +183,7 @@ async fn session_credentials(
 }
 
 /// Whether the user or role that issued a session still exists (root always does).
-async fn parent_exists(app: &App, claims: &SessionClaims) -> Result<bool, tessera_iam::IamError> {
+async fn parent_exists(app: &App, claims: &SessionClaims) -> Result<bool, AwsError> {
     let Ok(arn) = tessera_core::Arn::parse(&claims.parent_arn) else {
         return Ok(false);
     };
@@ -195,15 +194,11 @@ async fn parent_exists(app: &App, claims: &SessionClaims) -> Result<bool, tesser
     if arn.resource == "root" {
         Ok(true)
     } else if arn.resource.starts_with("user/") {
-        Ok(app
-            .iam()
-            .get_user(&account, name)
+        Ok(crate::authorize::user(app, &account, name)
             .await?
             .is_some_and(|u| u.id == claims.parent_id))
     } else if arn.resource.starts_with("role/") {
-        Ok(app
-            .iam()
-            .get_role(&account, name)
+        Ok(crate::authorize::role(app, &account, name)
             .await?
             .is_some_and(|r| r.id == claims.parent_id))
     } else {

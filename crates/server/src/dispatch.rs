@@ -28,13 +28,17 @@ pub async fn handle(app: &App, req: Incoming) -> Response<Body> {
             return error_response(Route::Query(Service::Iam), &err, &request_id);
         }
     };
+    // One list: the query string's parameters, then the form body's (SigV2 signs the latter,
+    // which stay addressable as the tail of the list).
     let mut params = query;
-    if let Some(form) = &form {
-        if let Err(e) = params.extend(form.clone()) {
+    let form_start = form.as_ref().map(|_| params.pairs().len());
+    if let Some(form) = form {
+        if let Err(e) = params.extend(form) {
             let err = AwsError::new("MalformedQueryString", 400, e.to_string());
             return error_response(Route::Query(Service::Iam), &err, &request_id);
         }
     }
+    let form = form_start.map(|start| &params.pairs()[start..]);
     let route = classify(&req, &params);
     let response = match route {
         Route::Health => text_response(StatusCode::OK, "ok\n"),
@@ -49,7 +53,7 @@ pub async fn handle(app: &App, req: Incoming) -> Response<Body> {
             text_response(StatusCode::OK, &text)
         }
         Route::Query(service @ (Service::Iam | Service::Sts)) => {
-            match query_service(app, &req, service, &params, form.as_ref(), &request_id).await {
+            match query_service(app, &req, service, &params, form, &request_id).await {
                 Ok(xml) => xml_response(StatusCode::OK, xml, &request_id),
                 Err(err) => error_response(route, &err, &request_id),
             }
@@ -90,7 +94,7 @@ async fn query_service(
     req: &Incoming,
     service: Service,
     params: &QueryParams,
-    form: Option<&QueryParams>,
+    form: Option<&[(String, String)]>,
     request_id: &str,
 ) -> Result<String, AwsError> {
     let action = params.action().unwrap_or("").to_owned();
@@ -100,7 +104,7 @@ async fn query_service(
             .sts()
             .assume_role_with_web_identity(params, request_id)
             .await
-            .map_err(|e| e.to_aws());
+            .map_err(|e| service_error(&e, e.to_aws()));
         app.audit().record(&AuditRecord::unsigned(
             service,
             &action,
@@ -110,8 +114,7 @@ async fn query_service(
         ));
         return result;
     }
-    let form_pairs = form.map(QueryParams::pairs);
-    let caller = match authenticate(app, req, form_pairs, service).await {
+    let caller = match authenticate(app, req, form, service).await {
         Ok(c) => c,
         Err(e) => {
             let err = e.to_aws();
@@ -167,7 +170,7 @@ async fn call(
             .iam()
             .handle(&caller.principal, params, request_id)
             .await
-            .map_err(|e| e.to_aws()),
+            .map_err(|e| service_error(&e, e.to_aws())),
         Service::Sts => {
             let ctx = tessera_sts::CallerContext {
                 principal: &caller.principal,
@@ -177,10 +180,30 @@ async fn call(
             app.sts()
                 .handle(&ctx, params, request_id)
                 .await
-                .map_err(|e| e.to_aws())
+                .map_err(|e| service_error(&e, e.to_aws()))
         }
         Service::Sqs | Service::S3 => Err(AwsError::new("InvalidAction", 400, "not served")),
     }
+}
+
+/// An internal failure as the client sees it: AWS's generic message, never the detail (which may
+/// name files or database errors); the detail goes to the log.
+pub fn internal_failure(detail: impl std::fmt::Display) -> AwsError {
+    tracing::error!("internal failure: {detail}");
+    AwsError::new(
+        "InternalFailure",
+        500,
+        "The request processing has failed because of an unknown error.",
+    )
+}
+
+/// A service's error in AWS's form; for an internal one the service's own detail is logged, since
+/// its AWS form carries only a generic message.
+fn service_error<E: std::fmt::Display>(e: &E, aws: AwsError) -> AwsError {
+    if aws.status >= 500 {
+        tracing::error!("service failure: {e}");
+    }
+    aws
 }
 
 /// Renders `err` in the envelope of `route`'s protocol.

@@ -55,7 +55,9 @@ pub async fn verify(app: &App, caller: &Caller, params: &QueryParams) -> Result<
         .iam()
         .verify_mfa_code(caller.principal.account(), serial, &owner, code)
         .await
-        .map_err(|e| AwsError::new("InternalFailure", 500, e.to_string()))?;
+        .map_err(|e| {
+            crate::dispatch::internal_failure(format_args!("checking an MFA code: {e}"))
+        })?;
     if ok {
         Ok(true)
     } else {

@@ -28,6 +28,7 @@ mod web_identity;
 
 pub use web_identity::JwksSource;
 
+pub use assume_role::parse_role_arn;
 pub use error::StsError;
 pub use principal::principal_of;
 

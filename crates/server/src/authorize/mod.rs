@@ -23,6 +23,7 @@ mod resource;
 pub const AUTHORIZATION_MESSAGE_HEADER: &str = "x-tessera-authorization-message";
 
 pub use policies::PolicyCache;
+pub(crate) use policies::{role, user};
 
 use crate::app::App;
 use crate::auth::Caller;

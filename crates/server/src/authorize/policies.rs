@@ -16,7 +16,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tessera_core::{AccountId, Arn, Principal};
-use tessera_iam::model::Role;
+use tessera_iam::model::{Role, User};
 use tessera_iam::IdentityPolicies;
 use tessera_policy::{Policy, PolicyKind, PolicySet, PolicyType};
 use tessera_protocol::AwsError;
@@ -52,6 +52,7 @@ pub struct PolicyCache {
     compiled: RwLock<[HashMap<String, Arc<Policy>>; 3]>,
     identities: Mutex<HashMap<String, Cached<Identity>>>,
     roles: Mutex<HashMap<String, Cached<Role>>>,
+    users: Mutex<HashMap<String, Cached<User>>>,
 }
 
 fn kind_index(kind: PolicyKind) -> usize {
@@ -175,7 +176,29 @@ async fn role_identity(
     .await
 }
 
-async fn role(app: &App, account: &AccountId, name: &str) -> Result<Option<Arc<Role>>, AwsError> {
+/// A user record, cached like the identity side (authentication checks on every request signed
+/// with a user's session that the user still exists).
+pub(crate) async fn user(
+    app: &App,
+    account: &AccountId,
+    name: &str,
+) -> Result<Option<Arc<User>>, AwsError> {
+    let key = format!("{account}/{}", name.to_ascii_lowercase());
+    cached(
+        app,
+        &app.policy_cache().users,
+        key,
+        app.iam().get_user(account, name),
+    )
+    .await
+}
+
+/// A role record, cached like the identity side (trust policies; the parent of role sessions).
+pub(crate) async fn role(
+    app: &App,
+    account: &AccountId,
+    name: &str,
+) -> Result<Option<Arc<Role>>, AwsError> {
     let key = format!("{account}/{}", name.to_ascii_lowercase());
     cached(
         app,
@@ -236,7 +259,7 @@ impl Inputs {
 }
 
 fn internal(e: impl std::fmt::Display) -> AwsError {
-    AwsError::new("InternalFailure", 500, format!("reading policies: {e}"))
+    crate::dispatch::internal_failure(format_args!("reading policies: {e}"))
 }
 
 pub async fn gather(
@@ -307,7 +330,11 @@ pub async fn gather(
         }
     }
     if req.service == Service::Sts && req.action == "AssumeRole" {
-        if let Some((account, name)) = req.params.get("RoleArn").and_then(role_of) {
+        if let Some((account, name)) = req
+            .params
+            .get("RoleArn")
+            .and_then(tessera_sts::parse_role_arn)
+        {
             if let Some(role) = role(app, &account, &name).await? {
                 inputs.resource = cache.compiled(&role.assume_role_policy, PolicyKind::Trust);
                 inputs.resource_source = Some(format!("trust policy of {}", role.arn()));
@@ -316,11 +343,4 @@ pub async fn gather(
         }
     }
     Ok(inputs)
-}
-
-/// The account and name of the role an ARN names.
-fn role_of(role_arn: &str) -> Option<(AccountId, String)> {
-    let arn = Arn::parse(role_arn).ok()?;
-    let name = arn.resource.strip_prefix("role/")?.rsplit('/').next()?;
-    Some((AccountId::parse(&arn.account).ok()?, name.to_owned()))
 }
