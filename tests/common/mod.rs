@@ -349,6 +349,19 @@ impl TestServer {
         aws_sdk_sts::Client::new(&self.sdk_config(creds))
     }
 
+    /// An SQS client signed with `creds`.
+    pub fn sqs_with(&self, creds: &Creds) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.sdk_config(creds))
+    }
+
+    /// An S3 client signed with `creds`, path-style (`/bucket/key`) as a plain-HTTP endpoint needs.
+    pub fn s3_with(&self, creds: &Creds) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.sdk_config(creds))
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
     /// A raw HTTP client for hand-built requests (no AWS SDK involved).
     pub fn raw(&self) -> raw::RawClient {
         raw::RawClient::new(self.endpoint())

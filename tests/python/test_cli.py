@@ -98,3 +98,33 @@ def test_cli_pagination_collects_all_pages(aws):
     # --page-size makes the CLI fetch several pages (MaxItems=2) and merge them.
     users = json.loads(aws("iam", "list-users", "--page-size", "2").stdout)["Users"]
     assert sorted(u["UserName"] for u in users) == [f"u{i}" for i in range(5)]
+
+
+def test_cli_sqs_round_trip(aws):
+    url = json.loads(aws("sqs", "create-queue", "--queue-name", "cli-queue").stdout)["QueueUrl"]
+    assert url.endswith(f"/{ACCOUNT_ID}/cli-queue")
+    sent = json.loads(aws("sqs", "send-message", "--queue-url", url, "--message-body", "from the cli").stdout)
+    got = json.loads(aws("sqs", "receive-message", "--queue-url", url, "--wait-time-seconds", "1").stdout)
+    msg = got["Messages"][0]
+    assert msg["Body"] == "from the cli" and msg["MessageId"] == sent["MessageId"]
+    aws("sqs", "delete-message", "--queue-url", url, "--receipt-handle", msg["ReceiptHandle"])
+    urls = json.loads(aws("sqs", "list-queues").stdout)["QueueUrls"]
+    assert urls == [url]
+
+
+def test_cli_s3_cp_ls_sync(aws, tmp_path):
+    aws("s3", "mb", "s3://cli-bucket")
+    src = tmp_path / "src"
+    (src / "nested").mkdir(parents=True)
+    (src / "a.txt").write_text("alpha")
+    (src / "nested" / "b.bin").write_bytes(os.urandom(9 * 1024 * 1024))  # multipart in the CLI
+    aws("s3", "cp", str(src / "a.txt"), "s3://cli-bucket/a.txt")
+    listing = aws("s3", "ls", "s3://cli-bucket/").stdout
+    assert "a.txt" in listing
+    aws("s3", "sync", str(src), "s3://cli-bucket/synced")
+    dst = tmp_path / "dst"
+    aws("s3", "sync", "s3://cli-bucket/synced", str(dst))
+    assert (dst / "a.txt").read_text() == "alpha"
+    assert (dst / "nested" / "b.bin").read_bytes() == (src / "nested" / "b.bin").read_bytes()
+    objects = json.loads(aws("s3api", "list-objects-v2", "--bucket", "cli-bucket", "--prefix", "synced/").stdout)
+    assert sorted(o["Key"] for o in objects["Contents"]) == ["synced/a.txt", "synced/nested/b.bin"]

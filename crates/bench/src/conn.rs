@@ -27,10 +27,10 @@ impl Connection {
         Ok(Self { sender })
     }
 
-    /// Whether the server closed the connection (e.g. after `Connection: close`); the caller
-    /// reconnects instead of counting a failure it has not seen yet.
-    pub fn is_closed(&self) -> bool {
-        self.sender.is_closed()
+    /// Waits until the connection can take a request; false when the server has closed it (e.g.
+    /// after `Connection: close`, which the client may learn only after reading the response).
+    pub async fn ready(&mut self) -> bool {
+        self.sender.ready().await.is_ok()
     }
 
     /// Sends one request and reads the whole response body (a connection is reusable only then).

@@ -29,6 +29,15 @@ pub enum BenchError {
     },
     #[error("set-up response of {action} lacks <{tag}>")]
     SetupResponse { action: String, tag: &'static str },
+    #[error("set-up call {action} was answered 2xx but failed its check: {why}")]
+    SetupCheck { action: String, why: String },
+    #[error("workload {workload} needs at least {needs} connections")]
+    TooFewConnections {
+        workload: &'static str,
+        needs: usize,
+    },
+    #[error("invalid option: {0}")]
+    BadOption(String),
     #[error("workload {0} was asked for a request before its set-up ran")]
     NotSetUp(&'static str),
     #[error("HTTP: {0}")]

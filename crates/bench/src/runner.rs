@@ -1,14 +1,17 @@
 //! A run: refuse an unreachable endpoint, set the workload up, keep N connections busy until the
 //! time or the request budget is spent, and merge their tallies into a report.
 //!
-//! Each connection is one task looping send → read → record, so at most N requests are in flight.
-//! The runner never retries a failed request: it counts it and goes on (re-opening the connection
-//! after a transport failure).
+//! Each connection is one [`Lane`], driven by the workload (one boxed future per connection, none
+//! per request): a loop of take an iteration → send → judge → record, so at most N requests are
+//! in flight. The runner never retries a failed request: it counts it and goes on (re-opening the
+//! connection after a transport failure).
 
-use crate::conn::Connection;
+use crate::conn::{Connection, RequestBody};
 use crate::error::BenchError;
-use crate::stats::{Live, Report, Tally};
+use crate::stats::{Live, Outcome, Report, Tally};
 use crate::workload::{Target, Workload};
+use bytes::Bytes;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,13 +25,13 @@ pub struct RunConfig {
     pub connections: usize,
     /// Stop after this long (if given).
     pub duration: Option<Duration>,
-    /// Stop after this many requests in all (if given).
+    /// Stop after this many iterations in all (if given).
     pub requests: Option<u64>,
     /// Print a progress line on stderr every second.
     pub progress: bool,
 }
 
-/// Requests still allowed when the run has a `--requests` budget.
+/// Iterations still allowed when the run has a `--requests` budget.
 struct Budget {
     limit: u64,
     issued: AtomicU64,
@@ -40,15 +43,95 @@ impl Budget {
     }
 }
 
+/// One connection's view of the run: its connection, when to stop, and its own tally.
+pub struct Lane {
+    /// This lane's number, `0..lanes`; workloads with roles (sender, receiver) split on it.
+    pub index: usize,
+    pub lanes: usize,
+    addr: SocketAddr,
+    conn: Option<Connection>,
+    deadline: Option<Instant>,
+    budget: Option<Arc<Budget>>,
+    live: Arc<Live>,
+    tally: Tally,
+}
+
+impl Lane {
+    /// Whether another iteration may start (time and budget left); takes it from the budget.
+    pub fn next_iteration(&mut self) -> bool {
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return false;
+        }
+        self.budget.as_ref().is_none_or(|b| b.take())
+    }
+
+    /// When the run ends, if it is timed.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// Sends one request on this lane's connection, re-opening it first if the server closed it.
+    /// A transport failure is counted here and gives `None`; the caller just goes on.
+    pub async fn send(
+        &mut self,
+        req: http::Request<RequestBody>,
+    ) -> Option<(http::StatusCode, Bytes)> {
+        if let Some(c) = self.conn.as_mut() {
+            if !c.ready().await {
+                self.tally.reconnected();
+                self.conn = None;
+            }
+        }
+        if self.conn.is_none() {
+            match Connection::open(self.addr).await {
+                Ok(c) => self.conn = Some(c),
+                Err(e) => {
+                    self.tally.transport_error(&self.live, &e);
+                    tokio::time::sleep(RECONNECT_BACKOFF).await;
+                    return None;
+                }
+            }
+        }
+        let conn = self.conn.as_mut()?;
+        match conn.send(req).await {
+            Ok(answer) => Some(answer),
+            Err(e) => {
+                self.tally.transport_error(&self.live, &e);
+                self.conn = None;
+                None
+            }
+        }
+    }
+
+    /// Forgets the connection, e.g. after abandoning a request in flight at the end of a run.
+    pub fn drop_connection(&mut self) {
+        self.conn = None;
+    }
+
+    pub fn record(&mut self, outcome: Outcome<'_>, took: Duration) {
+        self.tally.record(&self.live, outcome, took);
+    }
+
+    pub fn note(&mut self, name: &'static str) {
+        self.tally.note(name);
+    }
+}
+
 pub async fn run(
     target: Target,
     mut workload: Box<dyn Workload>,
     cfg: RunConfig,
 ) -> Result<Report, BenchError> {
     probe(&target).await?;
+    let connections = cfg.connections.max(1);
+    if connections < workload.min_connections() {
+        return Err(BenchError::TooFewConnections {
+            workload: workload.name(),
+            needs: workload.min_connections(),
+        });
+    }
     workload.setup(&target).await?;
     let workload: Arc<dyn Workload> = Arc::from(workload);
-    let name = workload.name();
     let live = Arc::new(Live::default());
     let budget = cfg.requests.map(|limit| {
         Arc::new(Budget {
@@ -56,19 +139,32 @@ pub async fn run(
             issued: AtomicU64::new(0),
         })
     });
-    let connections = cfg.connections.max(1);
     let start_line = Arc::new(Barrier::new(connections + 1));
 
     let mut tasks = Vec::with_capacity(connections);
-    for _ in 0..connections {
-        tasks.push(tokio::spawn(connection_loop(
-            target.endpoint.addr,
-            workload.clone(),
-            live.clone(),
-            budget.clone(),
-            cfg.duration,
-            start_line.clone(),
-        )));
+    for index in 0..connections {
+        let workload = workload.clone();
+        let live = live.clone();
+        let budget = budget.clone();
+        let start_line = start_line.clone();
+        let addr = target.endpoint.addr;
+        let duration = cfg.duration;
+        tasks.push(tokio::spawn(async move {
+            let conn = Connection::open(addr).await.ok();
+            start_line.wait().await;
+            let mut lane = Lane {
+                index,
+                lanes: connections,
+                addr,
+                conn,
+                deadline: duration.map(|d| Instant::now() + d),
+                budget,
+                live,
+                tally: Tally::new(),
+            };
+            workload.drive(&mut lane).await?;
+            Ok::<_, BenchError>(lane.tally)
+        }));
     }
     start_line.wait().await;
     let started = Instant::now();
@@ -93,7 +189,8 @@ pub async fn run(
         return Err(e);
     }
     Ok(Report::new(
-        name,
+        workload.name(),
+        workload.item_unit(),
         &target.endpoint.url(),
         connections,
         elapsed,
@@ -111,54 +208,6 @@ async fn probe(target: &Target) -> Result<(), BenchError> {
         }),
         Err(e) => Err(e),
     }
-}
-
-async fn connection_loop(
-    addr: std::net::SocketAddr,
-    workload: Arc<dyn Workload>,
-    live: Arc<Live>,
-    budget: Option<Arc<Budget>>,
-    duration: Option<Duration>,
-    start_line: Arc<Barrier>,
-) -> Result<Tally, BenchError> {
-    let mut tally = Tally::new();
-    let mut conn = Connection::open(addr).await.ok();
-    start_line.wait().await;
-    let deadline = duration.map(|d| Instant::now() + d);
-    loop {
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            break;
-        }
-        if budget.as_ref().is_some_and(|b| !b.take()) {
-            break;
-        }
-        let req = workload.next_request()?;
-        if conn.as_ref().is_some_and(Connection::is_closed) {
-            tally.reconnected();
-            conn = None;
-        }
-        let c = match conn.as_mut() {
-            Some(c) => c,
-            None => match Connection::open(addr).await {
-                Ok(c) => conn.insert(c),
-                Err(e) => {
-                    tally.transport_error(&live, &e);
-                    tokio::time::sleep(RECONNECT_BACKOFF).await;
-                    continue;
-                }
-            },
-        };
-        let sent = Instant::now();
-        match c.send(req).await {
-            Ok((status, _)) if status.is_success() => tally.success(&live, sent.elapsed()),
-            Ok((status, body)) => tally.http_error(&live, status, &body),
-            Err(e) => {
-                tally.transport_error(&live, &e);
-                conn = None;
-            }
-        }
-    }
-    Ok(tally)
 }
 
 /// One line a second on stderr: the last second's rate and the totals so far.

@@ -1,8 +1,11 @@
 //! Counting: each connection keeps its own tally (no sharing on the hot path except two relaxed
 //! counters for the progress line); tallies are merged into one report at the end.
 //!
-//! Every non-2xx response and every transport failure is an error and shows in the report, by
-//! status and with the first error's text, so a fast run of failures can never pass for a fast run.
+//! Every non-2xx response, every transport failure and every 2xx answer that fails the workload's
+//! check (a malformed receive, a failed batch entry, a short object, a lost message) is an error and
+//! shows in the report, by kind and with the first error's text, so a fast run of failures can never
+//! pass for a fast run. Iterations that succeed with nothing to do (an empty receive) are counted
+//! apart from both.
 
 use crate::error::BenchError;
 use hdrhistogram::Histogram;
@@ -32,14 +35,31 @@ impl Live {
     }
 }
 
+/// What one iteration of a workload came to, as the workload judged it.
+#[derive(Debug)]
+pub enum Outcome<'a> {
+    /// It did what it should; `items` counts what it moved (messages, keys, bytes).
+    Ok { items: u64 },
+    /// It succeeded with nothing to do (an empty receive): neither a success nor an error.
+    Empty,
+    /// A non-2xx answer, with its body.
+    Status(http::StatusCode, &'a [u8]),
+    /// A 2xx answer (or a sequence of them) the workload cannot accept; the text says why.
+    Failed(String),
+}
+
 /// One connection's results.
 pub struct Tally {
-    /// Latencies of successful requests, in nanoseconds.
+    /// Latencies of successful iterations, in nanoseconds.
     latency: Histogram<u64>,
     ok: u64,
+    items: u64,
+    empty: u64,
     statuses: BTreeMap<u16, u64>,
     transport: u64,
+    failed_checks: u64,
     reconnects: u64,
+    notes: BTreeMap<&'static str, u64>,
     first_error: Option<String>,
 }
 
@@ -53,11 +73,38 @@ impl Tally {
         Self {
             latency,
             ok: 0,
+            items: 0,
+            empty: 0,
             statuses: BTreeMap::new(),
             transport: 0,
+            failed_checks: 0,
             reconnects: 0,
+            notes: BTreeMap::new(),
             first_error: None,
         }
+    }
+
+    /// Records one iteration; `took` counts only for successes.
+    pub fn record(&mut self, live: &Live, outcome: Outcome<'_>, took: Duration) {
+        match outcome {
+            Outcome::Ok { items } => {
+                self.items += items;
+                self.success(live, took);
+            }
+            Outcome::Empty => self.empty += 1,
+            Outcome::Status(status, body) => self.http_error(live, status, body),
+            Outcome::Failed(why) => {
+                live.errors.fetch_add(1, Ordering::Relaxed);
+                self.failed_checks += 1;
+                self.sample(|| format!("check failed: {why}"));
+            }
+        }
+    }
+
+    /// Counts a workload-specific event that is neither a success nor an error (e.g. a message
+    /// that arrived before its sender saw the acknowledgement).
+    pub fn note(&mut self, name: &'static str) {
+        *self.notes.entry(name).or_default() += 1;
     }
 
     pub fn success(&mut self, live: &Live, took: Duration) {
@@ -93,18 +140,24 @@ impl Tally {
         // Same bounds on both sides, so adding cannot fail.
         let _ = self.latency.add(&other.latency);
         self.ok += other.ok;
+        self.items += other.items;
+        self.empty += other.empty;
         for (status, n) in other.statuses {
             *self.statuses.entry(status).or_default() += n;
         }
         self.transport += other.transport;
+        self.failed_checks += other.failed_checks;
         self.reconnects += other.reconnects;
+        for (name, n) in other.notes {
+            *self.notes.entry(name).or_default() += n;
+        }
         if self.first_error.is_none() {
             self.first_error = other.first_error;
         }
     }
 
     pub fn errors(&self) -> u64 {
-        self.statuses.values().sum::<u64>() + self.transport
+        self.statuses.values().sum::<u64>() + self.transport + self.failed_checks
     }
 }
 
@@ -114,7 +167,7 @@ impl Default for Tally {
     }
 }
 
-/// Latency percentiles of successful requests, in microseconds.
+/// Latency percentiles of successful iterations, in microseconds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Latency {
     pub p50_us: f64,
@@ -132,17 +185,31 @@ pub struct Report {
     pub endpoint: String,
     pub connections: usize,
     pub elapsed_s: f64,
-    /// Requests that got an answer or failed: `ok + errors`.
+    /// Iterations that ended, however: `ok + errors + empty`. An iteration is one request, or
+    /// for a multi-request workload one round (receive then delete; send then receive).
     pub requests: u64,
     pub ok: u64,
     pub errors: u64,
+    /// Iterations that succeeded with nothing to do (empty receives).
+    pub empty: u64,
     /// Non-2xx responses by status code.
     pub errors_by_status: BTreeMap<u16, u64>,
     pub transport_errors: u64,
+    /// 2xx answers the workload rejected (malformed body, failed batch entry, short object, lost
+    /// message); part of `errors`.
+    pub failed_checks: u64,
     /// Connections re-opened after the server closed them between requests (not errors).
     pub reconnects: u64,
-    /// Successful requests per second.
+    /// Successful iterations per second.
     pub throughput_rps: f64,
+    /// What `items` counts (`messages`, `keys`, `bytes`), for workloads that move more than one
+    /// thing per iteration or whose size matters.
+    pub item_unit: Option<&'static str>,
+    /// Items moved by successful iterations, and per second.
+    pub items: u64,
+    pub items_per_s: f64,
+    /// Workload-specific counts that are neither successes nor errors.
+    pub notes: BTreeMap<&'static str, u64>,
     pub latency: Latency,
     pub first_error: Option<String>,
 }
@@ -150,6 +217,7 @@ pub struct Report {
 impl Report {
     pub fn new(
         workload: &str,
+        item_unit: Option<&'static str>,
         endpoint: &str,
         connections: usize,
         elapsed: Duration,
@@ -160,22 +228,25 @@ impl Report {
         let q = |quantile: f64| us(h.value_at_quantile(quantile));
         let errors = tally.errors();
         let secs = elapsed.as_secs_f64();
+        let per_s = |n: u64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
         Self {
             workload: workload.to_owned(),
             endpoint: endpoint.to_owned(),
             connections,
             elapsed_s: secs,
-            requests: tally.ok + errors,
+            requests: tally.ok + errors + tally.empty,
             ok: tally.ok,
             errors,
+            empty: tally.empty,
             errors_by_status: tally.statuses,
             transport_errors: tally.transport,
+            failed_checks: tally.failed_checks,
             reconnects: tally.reconnects,
-            throughput_rps: if secs > 0.0 {
-                tally.ok as f64 / secs
-            } else {
-                0.0
-            },
+            throughput_rps: per_s(tally.ok),
+            item_unit,
+            items: tally.items,
+            items_per_s: per_s(tally.items),
+            notes: tally.notes,
             latency: Latency {
                 p50_us: q(0.5),
                 p90_us: q(0.9),
@@ -193,7 +264,7 @@ impl Report {
         let l = &self.latency;
         let mut out = format!(
             "workload {} against {} with {} connections for {:.2}s\n\
-             requests {}  ok {}  errors {}  (transport {}, by status {:?})  reconnects {}\n\
+             requests {}  ok {}  empty {}  errors {}  (transport {}, failed checks {}, by status {:?})  reconnects {}\n\
              throughput {:.0} req/s\n\
              latency us: p50 {:.0}  p90 {:.0}  p99 {:.0}  p99.9 {:.0}  max {:.0}  mean {:.0}\n",
             self.workload,
@@ -202,8 +273,10 @@ impl Report {
             self.elapsed_s,
             self.requests,
             self.ok,
+            self.empty,
             self.errors,
             self.transport_errors,
+            self.failed_checks,
             self.errors_by_status,
             self.reconnects,
             self.throughput_rps,
@@ -214,6 +287,15 @@ impl Report {
             l.max_us,
             l.mean_us,
         );
+        if let Some(unit) = self.item_unit {
+            out.push_str(&format!(
+                "{} {unit} ({:.0} {unit}/s)\n",
+                self.items, self.items_per_s
+            ));
+        }
+        if !self.notes.is_empty() {
+            out.push_str(&format!("notes {:?}\n", self.notes));
+        }
         if let Some(e) = &self.first_error {
             out.push_str(&format!("first error: {e}\n"));
         }
@@ -237,7 +319,7 @@ mod tests {
         b.transport_error(&live, &BenchError::NotSetUp("x"));
         b.success(&live, Duration::from_micros(300));
         a.merge(b);
-        let r = Report::new("w", "e", 2, Duration::from_secs(1), a);
+        let r = Report::new("w", None, "e", 2, Duration::from_secs(1), a);
         assert_eq!(
             (r.ok, r.errors, r.requests, r.transport_errors),
             (2, 4, 6, 1)
@@ -250,5 +332,39 @@ mod tests {
         );
         assert_eq!(live.snapshot(), (2, 4));
         assert!(r.latency.max_us >= 299.0 && r.latency.p50_us < 101.0);
+    }
+
+    #[test]
+    fn outcomes_land_in_their_own_counters() {
+        let live = Live::default();
+        let mut t = Tally::new();
+        let ms = Duration::from_millis(1);
+        t.record(&live, Outcome::Ok { items: 10 }, ms);
+        t.record(&live, Outcome::Ok { items: 3 }, ms);
+        t.record(&live, Outcome::Empty, ms);
+        t.record(&live, Outcome::Empty, ms);
+        t.record(&live, Outcome::Failed("2 of 10 entries failed".into()), ms);
+        t.record(
+            &live,
+            Outcome::Status(http::StatusCode::BAD_REQUEST, b"<Error/>"),
+            ms,
+        );
+        t.note("receive_before_ack");
+        let mut other = Tally::new();
+        other.note("receive_before_ack");
+        other.record(&live, Outcome::Ok { items: 7 }, ms);
+        t.merge(other);
+        let r = Report::new("w", Some("messages"), "e", 1, Duration::from_secs(2), t);
+        assert_eq!((r.ok, r.empty, r.errors, r.requests), (3, 2, 2, 7));
+        assert_eq!((r.failed_checks, r.transport_errors), (1, 0));
+        assert_eq!(r.errors_by_status.get(&400), Some(&1));
+        assert_eq!((r.items, r.items_per_s), (20, 10.0));
+        assert_eq!(r.notes.get("receive_before_ack"), Some(&2));
+        assert_eq!(
+            r.first_error.as_deref(),
+            Some("check failed: 2 of 10 entries failed")
+        );
+        assert_eq!(live.snapshot(), (3, 2));
+        assert!(r.text().contains("20 messages (10 messages/s)"));
     }
 }

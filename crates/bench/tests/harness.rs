@@ -8,7 +8,7 @@ use tessera_bench::noop_server::{serve, StatusFor};
 use tessera_bench::runner::{run, RunConfig};
 use tessera_bench::sigv4::Credentials;
 use tessera_bench::stats::Report;
-use tessera_bench::workload::{by_name, Target};
+use tessera_bench::workload::{by_name, Options, Target};
 use tessera_bench::BenchError;
 use tokio::net::TcpListener;
 
@@ -32,7 +32,7 @@ async fn bench(
     };
     run(
         target,
-        by_name(workload)?,
+        by_name(workload, &Options::default())?,
         RunConfig {
             connections: 4,
             duration: None,
@@ -163,4 +163,32 @@ async fn the_binary_reports_failed_requests_in_json_and_exit_code() {
     assert_eq!(json["ok"], 20);
     assert_eq!(json["errors"], 20);
     assert_eq!(json["errors_by_status"]["503"], 20);
+}
+
+#[tokio::test]
+async fn a_run_that_cannot_set_up_prints_a_failed_json_object_and_exits_1() {
+    // The do-nothing server answers CreateQueue with "ok", which has no queue URL.
+    let url = start_server(Arc::new(|_| http::StatusCode::OK)).await;
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_tessera-bench"))
+            .args([
+                "--endpoint",
+                &url,
+                "--workload",
+                "sqs-send",
+                "--requests",
+                "5",
+            ])
+            .args(["--access-key", "AKIAROOTROOTROOT1234", "--secret-key", "s"])
+            .args(["--json", "--quiet"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["workload"], "sqs-send");
+    let failed = json["failed"].as_str().unwrap();
+    assert!(failed.contains("CreateQueue"), "{failed}");
 }

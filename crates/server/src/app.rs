@@ -7,7 +7,7 @@ use crate::data_dir::DataDir;
 use crate::jwks::JwksFetcher;
 use crate::metrics::Metrics;
 use crate::secrets::MasterKeyCipher;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tessera_core::{AccountId, Clock, SystemClock};
@@ -77,6 +77,10 @@ pub struct App {
 struct Inner {
     iam: Iam,
     sts: Sts,
+    sqs: tessera_sqs::Sqs,
+    s3: tessera_s3::S3,
+    /// Accounts' S3 canonical user ids and display names (they never change once created).
+    canonical: parking_lot::Mutex<std::collections::HashMap<AccountId, (String, String)>>,
     region: String,
     default_account: AccountId,
     clock: Arc<dyn Clock>,
@@ -91,20 +95,28 @@ impl App {
     /// bootstrap file, and returns the state the HTTP layer serves from.
     pub async fn start(opts: StartOptions) -> Result<App> {
         let data_dir = DataDir::open(&opts.data_dir)?;
-        if opts.store != "sqlite" {
-            bail!(
-                "--store {:?} is not supported yet; use the embedded default `sqlite`",
-                opts.store
-            );
-        }
         let master_key = data_dir.master_key(opts.master_key_hex.as_deref())?;
-        let store = Store::open_sqlite(data_dir.path()).context("opening the embedded store")?;
+        let store = Store::open(Some(&opts.store), data_dir.path())
+            .with_context(|| format!("opening the store ({})", store_kind(&opts.store)))?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let iam = Iam::new(
             store.clone(),
             clock.clone(),
             Arc::new(MasterKeyCipher::new(&master_key)),
         );
+        let blobs = tessera_blob::BlobStore::open_dir(&data_dir.path().join("blobs"))
+            .map_err(|e| anyhow::anyhow!("opening the object store: {e}"))?;
+        let s3 = tessera_s3::S3::new(
+            store.clone(),
+            blobs,
+            clock.clone(),
+            tessera_s3::S3Config::default(),
+        );
+        s3.sweep_orphans()
+            .await
+            .map_err(|e| anyhow::anyhow!("sweeping unreferenced object data: {e}"))?;
+        let sqs = tessera_sqs::Sqs::new(store.clone(), clock.clone(), &opts.region);
+        sqs.spawn_maintenance();
         let sts = Sts::open(
             store,
             iam.clone(),
@@ -156,6 +168,9 @@ impl App {
             inner: Arc::new(Inner {
                 iam,
                 sts,
+                sqs,
+                s3,
+                canonical: parking_lot::Mutex::default(),
                 region: opts.region,
                 default_account: account,
                 clock,
@@ -173,6 +188,38 @@ impl App {
     pub fn sts(&self) -> &Sts {
         &self.inner.sts
     }
+    pub fn sqs(&self) -> &tessera_sqs::Sqs {
+        &self.inner.sqs
+    }
+    pub fn s3(&self) -> &tessera_s3::S3 {
+        &self.inner.s3
+    }
+
+    /// The account's S3 canonical user id and display name (bucket and object owners).
+    pub async fn canonical_identity(
+        &self,
+        account: &AccountId,
+    ) -> Result<(String, String), tessera_protocol::AwsError> {
+        if let Some(found) = self.inner.canonical.lock().get(account) {
+            return Ok(found.clone());
+        }
+        let record = self
+            .iam()
+            .get_account(account)
+            .await
+            .map_err(crate::respond::internal_failure)?;
+        let found = match record {
+            Some(a) => (a.canonical_user_id, a.display_name),
+            // An account known only through a session's ARN (never created here).
+            None => (String::new(), account.to_string()),
+        };
+        self.inner
+            .canonical
+            .lock()
+            .insert(account.clone(), found.clone());
+        Ok(found)
+    }
+
     pub fn region(&self) -> &str {
         &self.inner.region
     }
@@ -193,6 +240,15 @@ impl App {
     }
     pub fn policy_cache(&self) -> &PolicyCache {
         &self.inner.policies
+    }
+}
+
+/// What a `--store` value names, for messages (never the URL itself: it may hold a password).
+fn store_kind(spec: &str) -> &'static str {
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        "PostgreSQL"
+    } else {
+        "embedded SQLite"
     }
 }
 

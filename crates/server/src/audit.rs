@@ -138,6 +138,33 @@ impl<'a> AuditRecord<'a> {
         }
     }
 
+    /// An unsigned S3 request, decided by the bucket's policy alone.
+    pub fn anonymous(
+        service: Service,
+        action: &'a str,
+        remote: SocketAddr,
+        request_id: &'a str,
+        decision: &'a Decision,
+    ) -> Self {
+        Self {
+            event_time: now_iso8601(),
+            event_source: event_source(service),
+            event_name: action,
+            user_identity: Some(UserIdentity {
+                kind: "AnonymousUser",
+                principal_id: None,
+                arn: None,
+                account_id: None,
+                access_key_id: None,
+            }),
+            source_ip_address: remote.ip(),
+            request_id,
+            decision: if decision.allowed { "allow" } else { "deny" },
+            reason: &decision.reason,
+            error_code: (!decision.allowed).then_some("AccessDenied"),
+        }
+    }
+
     pub fn decision(
         service: Service,
         action: &'a str,

@@ -30,8 +30,10 @@ pub enum AuthError {
     Missing,
     /// The signature could not be parsed, is stale, or does not match.
     Signature(SigError),
-    /// The access key id is unknown, inactive, or its token is missing or invalid.
-    InvalidClientTokenId,
+    /// The access key id is unknown or inactive, or a temporary one came without its token.
+    UnknownAccessKey,
+    /// The session token is malformed, foreign, of another key, or its parent is gone.
+    InvalidToken,
     /// The session token has expired.
     ExpiredToken,
     /// The store could not be read.
@@ -48,7 +50,7 @@ impl AuthError {
                 "Request is missing Authentication Token",
             ),
             AuthError::Signature(e) => signature_error(e),
-            AuthError::InvalidClientTokenId => AwsError::new(
+            AuthError::UnknownAccessKey | AuthError::InvalidToken => AwsError::new(
                 "InvalidClientTokenId",
                 403,
                 "The security token included in the request is invalid.",
@@ -59,8 +61,45 @@ impl AuthError {
                 "The security token included in the request is expired",
             ),
             AuthError::Internal(detail) => {
-                crate::dispatch::internal_failure(format_args!("authenticating: {detail}"))
+                crate::respond::internal_failure(format_args!("authenticating: {detail}"))
             }
+        }
+    }
+}
+
+impl AuthError {
+    /// The error as S3 reports it: S3 has its own codes for unknown keys, bad tokens and stale
+    /// signatures.
+    pub fn to_s3_aws(&self) -> AwsError {
+        match self {
+            AuthError::Missing => AwsError::new("AccessDenied", 403, "Access Denied"),
+            AuthError::UnknownAccessKey => AwsError::new(
+                "InvalidAccessKeyId",
+                403,
+                "The AWS Access Key Id you provided does not exist in our records.",
+            ),
+            AuthError::InvalidToken => AwsError::new(
+                "InvalidToken",
+                400,
+                "The provided token is malformed or otherwise invalid.",
+            ),
+            AuthError::ExpiredToken => {
+                AwsError::new("ExpiredToken", 400, "The provided token has expired.")
+            }
+            AuthError::Signature(e) => match e {
+                SigError::RequestTimeTooSkewed => AwsError::new(
+                    "RequestTimeTooSkewed",
+                    403,
+                    "The difference between the request time and the current time is too large.",
+                ),
+                SigError::Expired => AwsError::new("AccessDenied", 403, "Request has expired"),
+                SigError::SignatureDoesNotMatch => {
+                    AwsError::new("SignatureDoesNotMatch", 403, e.message())
+                }
+                SigError::MissingContentSha256 => AwsError::new("InvalidRequest", 400, e.message()),
+                other => AwsError::new("AuthorizationHeaderMalformed", 400, other.message()),
+            },
+            AuthError::Internal(_) => self.to_aws(),
         }
     }
 }
@@ -88,6 +127,22 @@ pub async fn authenticate(
     form: Option<&[(String, String)]>,
     service: Service,
 ) -> Result<Caller, AuthError> {
+    let payload_hash = hex::encode(Sha256::digest(&req.body));
+    authenticate_signed(app, req, form, service, &payload_hash)
+        .await
+        .map(|(caller, _, _)| caller)
+}
+
+/// Authenticates a request against `payload_hash` (the body's SHA-256 for Query and JSON; S3
+/// takes its payload hash from the request and checks the streamed body itself). Returns the
+/// parsed and verified signature too, which S3 needs to verify `aws-chunked` bodies.
+pub async fn authenticate_signed(
+    app: &App,
+    req: &Incoming,
+    form: Option<&[(String, String)]>,
+    service: Service,
+    payload_hash: &str,
+) -> Result<(Caller, ParsedAuth, tessera_sigv::Verified), AuthError> {
     let headers: Vec<(&str, &str)> = req
         .headers
         .iter()
@@ -103,13 +158,21 @@ pub async fn authenticate(
     let parsed = tessera_sigv::parse(&sig_req)
         .map_err(AuthError::Signature)?
         .ok_or(AuthError::Missing)?;
+    let s3_dialect = matches!(
+        parsed.scheme,
+        tessera_sigv::Scheme::V2S3Header | tessera_sigv::Scheme::V2S3Presigned
+    );
+    if s3_dialect && service != Service::S3 {
+        return Err(AuthError::Signature(SigError::UnsupportedAlgorithm(
+            "AWS".into(),
+        )));
+    }
     let (secret, principal, session) = credentials(app, &parsed).await?;
-    let payload_hash = hex::encode(Sha256::digest(&req.body));
-    tessera_sigv::verify(
+    let verified = tessera_sigv::verify(
         &sig_req,
         &parsed,
         &secret,
-        &payload_hash,
+        payload_hash,
         app.clock().now(),
         app.signing_keys(),
     )
@@ -119,11 +182,12 @@ pub async fn authenticate(
             .record_key_use(&parsed.access_key_id, service.name(), app.region())
             .await;
     }
-    Ok(Caller {
+    let caller = Caller {
         principal,
-        access_key_id: parsed.access_key_id,
+        access_key_id: parsed.access_key_id.clone(),
         session,
-    })
+    };
+    Ok((caller, parsed, verified))
 }
 
 /// The secret, principal and (for temporary credentials) session behind the request's key.
@@ -136,16 +200,16 @@ async fn credentials(
     }
     if parsed.security_token.is_some() {
         // A long-term key never comes with a session token; AWS rejects the pair.
-        return Err(AuthError::InvalidClientTokenId);
+        return Err(AuthError::InvalidToken);
     }
     let record = app
         .iam()
         .access_key(&parsed.access_key_id)
         .await
         .map_err(|e| AuthError::Internal(e.to_string()))?
-        .ok_or(AuthError::InvalidClientTokenId)?;
+        .ok_or(AuthError::UnknownAccessKey)?;
     if !record.active {
-        return Err(AuthError::InvalidClientTokenId);
+        return Err(AuthError::UnknownAccessKey);
     }
     Ok((record.secret_access_key, record.principal, None))
 }
@@ -160,24 +224,24 @@ async fn session_credentials(
     let token = parsed
         .security_token
         .as_deref()
-        .ok_or(AuthError::InvalidClientTokenId)?;
+        .ok_or(AuthError::UnknownAccessKey)?;
     let claims = app
         .sts()
         .unseal(token)
-        .map_err(|_| AuthError::InvalidClientTokenId)?;
+        .map_err(|_| AuthError::InvalidToken)?;
     if claims.access_key_id != parsed.access_key_id {
-        return Err(AuthError::InvalidClientTokenId);
+        return Err(AuthError::InvalidToken);
     }
     if claims.is_expired(app.clock().now_unix()) {
         return Err(AuthError::ExpiredToken);
     }
-    let principal = tessera_sts::principal_of(&claims).ok_or(AuthError::InvalidClientTokenId)?;
+    let principal = tessera_sts::principal_of(&claims).ok_or(AuthError::InvalidToken)?;
     // A store failure here was logged with its detail where it happened.
     if !parent_exists(app, &claims)
         .await
         .map_err(|e| AuthError::Internal(e.message))?
     {
-        return Err(AuthError::InvalidClientTokenId);
+        return Err(AuthError::InvalidToken);
     }
     Ok((claims.secret_access_key.clone(), principal, Some(claims)))
 }

@@ -97,6 +97,21 @@ pub fn classify(req: &Incoming, params: &QueryParams) -> Route {
     Route::S3
 }
 
+/// Whether a request whose head alone has been read is S3 REST, so that its body must stream to
+/// the S3 service instead of being read whole. Form posts are never S3 here: their body may hold
+/// the Query protocol's `Action`.
+pub fn streams_to_s3(head: &Incoming) -> bool {
+    if head.has_form_body() {
+        return false;
+    }
+    match QueryParams::parse(head.query.as_bytes()) {
+        Ok(params) => classify(head, &params) == Route::S3,
+        // A query string the Query decoder rejects is still a valid S3 request (S3 parses its
+        // own); if it was meant for a Query service, the S3 route's error says why it failed.
+        Err(_) => !head.headers.iter().any(|(n, _)| n == "x-amz-target"),
+    }
+}
+
 fn scope_of<'a>(req: &'a Incoming, params: &'a QueryParams) -> Option<&'a str> {
     if let Some(auth) = req.header("authorization") {
         if let Some(rest) = auth.trim_start().strip_prefix("AWS4-HMAC-SHA256") {

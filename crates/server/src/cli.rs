@@ -32,7 +32,8 @@ pub struct ServeArgs {
     /// Directory for the embedded database, keys and audit log.
     #[arg(long, env = "TESSERA_DATA_DIR", default_value = "./tessera-data")]
     pub data_dir: PathBuf,
-    /// Storage backend: `sqlite` (embedded, in --data-dir).
+    /// Storage backend: `sqlite` (embedded, in --data-dir) or a PostgreSQL URL
+    /// (`postgres://USER:PASSWORD@HOST:PORT/DB`) shared by several nodes.
     #[arg(long, env = "TESSERA_STORE", default_value = "sqlite")]
     pub store: String,
     /// A TOML bootstrap file declaring accounts, users, keys, groups, roles and policies.

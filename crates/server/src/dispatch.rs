@@ -9,13 +9,12 @@ use crate::auth::{authenticate, Caller};
 use crate::authorize::{authorize, AuthzRequest};
 use crate::classify::{classify, Route, Service};
 use crate::incoming::Incoming;
-use bytes::Bytes;
-use http_body_util::Full;
+use crate::respond::{
+    error_response, new_request_id, response, service_error, text_response, xml_response, Body,
+};
 use hyper::{Response, StatusCode};
 use std::time::Instant;
 use tessera_protocol::{AwsError, QueryParams};
-
-pub type Body = Full<Bytes>;
 
 /// Handles one request that has been read in full.
 pub async fn handle(app: &App, req: Incoming) -> Response<Body> {
@@ -58,15 +57,19 @@ pub async fn handle(app: &App, req: Incoming) -> Response<Body> {
                 Err(err) => error_response(route, &err, &request_id),
             }
         }
-        Route::Query(Service::Sqs) | Route::Json(_) => {
-            let err = AwsError::new(
-                "InvalidAction",
-                400,
-                "Amazon SQS is not served by this tessera build yet",
-            );
-            error_response(route, &err, &request_id)
+        Route::Query(Service::Sqs) | Route::Json(Service::Sqs) => {
+            let protocol = match route {
+                Route::Json(_) => tessera_sqs::Protocol::Json,
+                _ => tessera_sqs::Protocol::Query,
+            };
+            match crate::sqs::handle(app, &req, protocol, &params, form, &request_id).await {
+                Ok((content_type, body)) => {
+                    response(StatusCode::OK, content_type, body, &request_id)
+                }
+                Err(err) => error_response(route, &err, &request_id),
+            }
         }
-        Route::UnknownService | Route::Query(Service::S3) => {
+        Route::UnknownService | Route::Query(Service::S3) | Route::Json(_) => {
             let err = AwsError::new(
                 "InvalidAction",
                 400,
@@ -74,11 +77,13 @@ pub async fn handle(app: &App, req: Incoming) -> Response<Body> {
             );
             error_response(Route::Query(Service::Iam), &err, &request_id)
         }
+        // Only a form post without an `Action` gets here (other S3 requests stream, see
+        // `classify::streams_to_s3`): S3's browser-form uploads are not served.
         Route::S3 => {
             let err = AwsError::new(
                 "NotImplemented",
                 501,
-                "Amazon S3 is not served by this tessera build yet",
+                "A header you provided implies functionality that is not implemented",
             );
             error_response(route, &err, &request_id)
         }
@@ -145,6 +150,9 @@ async fn query_service(
             params,
             remote: req.remote,
             mfa,
+            resource: None,
+            resource_policy: None,
+            conditions: &[],
         },
     )
     .await?;
@@ -182,132 +190,10 @@ async fn call(
                 .await
                 .map_err(|e| service_error(&e, e.to_aws()))
         }
-        Service::Sqs | Service::S3 => Err(AwsError::new("InvalidAction", 400, "not served")),
-    }
-}
-
-/// An internal failure as the client sees it: AWS's generic message, never the detail (which may
-/// name files or database errors); the detail goes to the log.
-pub fn internal_failure(detail: impl std::fmt::Display) -> AwsError {
-    tracing::error!("internal failure: {detail}");
-    AwsError::new(
-        "InternalFailure",
-        500,
-        "The request processing has failed because of an unknown error.",
-    )
-}
-
-/// A service's error in AWS's form; for an internal one the service's own detail is logged, since
-/// its AWS form carries only a generic message.
-fn service_error<E: std::fmt::Display>(e: &E, aws: AwsError) -> AwsError {
-    if aws.status >= 500 {
-        tracing::error!("service failure: {e}");
-    }
-    aws
-}
-
-/// Renders `err` in the envelope of `route`'s protocol.
-pub fn error_response(route: Route, err: &AwsError, request_id: &str) -> Response<Body> {
-    if err.status == 500 {
-        tracing::error!(code = %err.code, request_id, "internal error: {}", err.message);
-    }
-    let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut resp = match route {
-        Route::Json(_) => {
-            let mut resp = response(
-                status,
-                "application/x-amz-json-1.0",
-                err.to_json("com.amazonaws.sqs#"),
-                request_id,
-            );
-            if let Ok(v) = format!("{};{}", err.code, err.fault()).parse() {
-                resp.headers_mut().insert("x-amzn-query-error", v);
-            }
-            resp
-        }
-        Route::S3 => response(
-            status,
-            "application/xml",
-            err.to_s3_xml("", request_id),
-            request_id,
-        ),
-        Route::Query(service) => response(
-            status,
-            "text/xml",
-            err.to_query_xml(service.xmlns(), request_id),
-            request_id,
-        ),
-        Route::Health | Route::Metrics | Route::UnknownService => response(
-            status,
-            "text/xml",
-            err.to_query_xml(Service::Iam.xmlns(), request_id),
-            request_id,
-        ),
-    };
-    for (name, value) in &err.headers {
-        if let Ok(v) = value.parse() {
-            resp.headers_mut().insert(*name, v);
-        }
-    }
-    resp
-}
-
-fn xml_response(status: StatusCode, xml: String, request_id: &str) -> Response<Body> {
-    response(status, "text/xml", xml, request_id)
-}
-
-fn text_response(status: StatusCode, text: &str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::copy_from_slice(text.as_bytes())));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"),
-    );
-    r
-}
-
-fn response(
-    status: StatusCode,
-    content_type: &'static str,
-    body: String,
-    request_id: &str,
-) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
-    *r.status_mut() = status;
-    let h = r.headers_mut();
-    h.insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static(content_type),
-    );
-    if let Ok(v) = request_id.parse() {
-        h.insert("x-amzn-requestid", v);
-    }
-    r
-}
-
-/// A request id in AWS's UUID shape.
-pub fn new_request_id() -> String {
-    let b: [u8; 16] = rand::random();
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-4{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn request_ids_look_like_uuids() {
-        let id = new_request_id();
-        assert_eq!(id.len(), 36);
-        assert_eq!(id.matches('-').count(), 4);
-        assert_ne!(id, new_request_id());
+        Service::Sqs | Service::S3 => Err(AwsError::new(
+            "InvalidAction",
+            400,
+            "The action is not an IAM or STS action",
+        )),
     }
 }

@@ -5,8 +5,9 @@
 //! heads are bounded by hyper's buffer size, bodies by [`crate::incoming::MAX_QUERY_BODY`].
 
 use crate::app::App;
-use crate::classify::{Route, Service};
-use crate::dispatch::{self, error_response, Body};
+use crate::classify::{self, Route, Service};
+use crate::dispatch;
+use crate::respond::{error_response, new_request_id, Body};
 use crate::incoming::{Incoming, ReadError};
 use anyhow::{Context, Result};
 use hyper::server::conn::http1;
@@ -98,10 +99,37 @@ async fn handle(
     req: hyper::Request<hyper::body::Incoming>,
     remote: SocketAddr,
 ) -> hyper::Response<Body> {
-    let read = tokio::time::timeout(BODY_TIMEOUT, Incoming::read(req, remote)).await;
-    let err = match read {
-        Ok(Ok(incoming)) => return dispatch::handle(app, incoming).await,
-        Ok(Err(ReadError::BodyTooLarge)) => AwsError::new(
+    let (parts, body) = req.into_parts();
+    let mut incoming = match Incoming::head(&parts, remote) {
+        Ok(head) => head,
+        Err(e) => return read_error(&e),
+    };
+    if classify::streams_to_s3(&incoming) {
+        return crate::s3::handle(app, incoming, parts, body).await;
+    }
+    match tokio::time::timeout(BODY_TIMEOUT, incoming.read_body(body)).await {
+        Ok(Ok(())) => dispatch::handle(app, incoming).await,
+        Ok(Err(e)) => read_error(&e),
+        Err(_) => error_response(
+            Route::Query(Service::Iam),
+            &request_timeout(),
+            &new_request_id(),
+        ),
+    }
+}
+
+/// AWS's error for a client that stopped sending mid-request.
+pub fn request_timeout() -> AwsError {
+    AwsError::new(
+        "RequestTimeout",
+        400,
+        "Your socket connection to the server was not read from or written to within the timeout period.",
+    )
+}
+
+fn read_error(e: &ReadError) -> hyper::Response<Body> {
+    let err = match e {
+        ReadError::BodyTooLarge => AwsError::new(
             "RequestEntityTooLarge",
             413,
             format!(
@@ -109,26 +137,17 @@ async fn handle(
                 crate::incoming::MAX_QUERY_BODY
             ),
         ),
-        Ok(Err(ReadError::BadHeader)) => {
+        ReadError::BadHeader => {
             AwsError::new("InvalidHeader", 400, "A header value is not valid UTF-8")
         }
-        Ok(Err(ReadError::TooManyHeaders)) => {
+        ReadError::TooManyHeaders => {
             AwsError::new("InvalidHeader", 400, "The request has too many headers")
         }
-        Ok(Err(ReadError::Body(e))) => {
+        ReadError::Body(e) => {
             AwsError::new("IncompleteBody", 400, format!("The request body could not be read: {e}"))
         }
-        Err(_) => AwsError::new(
-            "RequestTimeout",
-            400,
-            "Your socket connection to the server was not read from or written to within the timeout period.",
-        ),
     };
-    error_response(
-        Route::Query(Service::Iam),
-        &err,
-        &dispatch::new_request_id(),
-    )
+    error_response(Route::Query(Service::Iam), &err, &new_request_id())
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

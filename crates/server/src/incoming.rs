@@ -43,31 +43,38 @@ pub enum ReadError {
 }
 
 impl Incoming {
-    /// Reads the head and the whole body (bounded by `MAX_QUERY_BODY`).
-    pub async fn read(
-        req: hyper::Request<HyperBody>,
-        remote: SocketAddr,
-    ) -> Result<Self, ReadError> {
-        let (parts, body) = req.into_parts();
+    /// Copies the head out of hyper's request; the body stays with the caller, which either reads
+    /// it whole ([`Incoming::read_body`]) or streams it (S3).
+    pub fn head(parts: &http::request::Parts, remote: SocketAddr) -> Result<Self, ReadError> {
         if parts.headers.len() > MAX_HEADERS {
             return Err(ReadError::TooManyHeaders);
-        }
-        if let Some(len) = parts
-            .headers
-            .get(hyper::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-        {
-            if len > MAX_QUERY_BODY as u64 {
-                return Err(ReadError::BodyTooLarge);
-            }
         }
         let mut headers = Vec::with_capacity(parts.headers.len());
         for (name, value) in &parts.headers {
             let value = std::str::from_utf8(value.as_bytes()).map_err(|_| ReadError::BadHeader)?;
             headers.push((name.as_str().to_owned(), value.to_owned()));
         }
-        let body = Limited::new(body, MAX_QUERY_BODY)
+        Ok(Self {
+            method: parts.method.as_str().to_owned(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().unwrap_or("").to_owned(),
+            headers,
+            body: Bytes::new(),
+            remote,
+        })
+    }
+
+    /// Reads the whole body (bounded by `MAX_QUERY_BODY`) into `self.body`.
+    pub async fn read_body(&mut self, body: HyperBody) -> Result<(), ReadError> {
+        if let Some(len) = self
+            .header("content-length")
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            if len > MAX_QUERY_BODY as u64 {
+                return Err(ReadError::BodyTooLarge);
+            }
+        }
+        self.body = Limited::new(body, MAX_QUERY_BODY)
             .collect()
             .await
             .map_err(|e| {
@@ -80,14 +87,7 @@ impl Incoming {
                 }
             })?
             .to_bytes();
-        Ok(Self {
-            method: parts.method.as_str().to_owned(),
-            path: parts.uri.path().to_owned(),
-            query: parts.uri.query().unwrap_or("").to_owned(),
-            headers,
-            body,
-            remote,
-        })
+        Ok(())
     }
 
     /// The first value of a header (name in lower case).

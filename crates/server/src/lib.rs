@@ -8,7 +8,8 @@
 //! - [`auth`]: authenticates it (SigV4 header or presigned, SigV2) into a [`tessera_core::Principal`].
 //! - [`authorize`]: decides whether that principal may perform the action.
 //! - [`dispatch`]: decodes the operation, calls the service, encodes the answer or the error in the
-//!   protocol the request came in, and records the decision in the audit log and metrics.
+//!   protocol the request came in, and records the decision in the audit log and metrics;
+//!   [`respond`] builds the responses and AWS's error envelopes.
 //!
 //! Start-up lives in [`cli`] (flags and environment), [`data_dir`] (the files tessera keeps beside
 //! its database) and [`app`] (the shared state). Only this crate reads configuration or the
@@ -27,4 +28,7 @@ pub mod incoming;
 pub mod jwks;
 pub mod metrics;
 pub mod mfa;
+pub mod respond;
+pub mod s3;
 pub mod secrets;
+pub mod sqs;

@@ -56,7 +56,7 @@ pub async fn verify(app: &App, caller: &Caller, params: &QueryParams) -> Result<
         .verify_mfa_code(caller.principal.account(), serial, &owner, code)
         .await
         .map_err(|e| {
-            crate::dispatch::internal_failure(format_args!("checking an MFA code: {e}"))
+            crate::respond::internal_failure(format_args!("checking an MFA code: {e}"))
         })?;
     if ok {
         Ok(true)

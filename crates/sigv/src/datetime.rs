@@ -56,11 +56,35 @@ pub(crate) fn parse_http_date(s: &str) -> Result<OffsetDateTime, SigError> {
 }
 
 /// Parses a SigV2 `Timestamp`/`Expires`: ISO 8601 extended with `Z` or a numeric offset, with or
-/// without fractional seconds (`2010-01-25T15:03:07-07:00`, `2011-10-03T15:19:30.123Z`).
+/// without fractional seconds (`2010-01-25T15:03:07-07:00`, `2011-10-03T15:19:30.123Z`), or with
+/// a North American zone abbreviation as AWS's SQS documentation writes it
+/// (`2015-12-18T22:52:43PST`).
 pub(crate) fn parse_iso8601_extended(s: &str, what: &str) -> Result<OffsetDateTime, SigError> {
-    OffsetDateTime::parse(s, &Rfc3339)
-        .map_err(|_| SigError::InvalidDate(format!("Invalid {what} '{}'", printable(s))))
+    let invalid = || SigError::InvalidDate(format!("Invalid {what} '{}'", printable(s)));
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    let (local, offset) = ZONES
+        .iter()
+        .find_map(|(zone, offset)| s.strip_suffix(zone).map(|local| (local, *offset)))
+        .ok_or_else(invalid)?;
+    let with_offset = format!("{local}{offset}");
+    OffsetDateTime::parse(&with_offset, &Rfc3339).map_err(|_| invalid())
 }
+
+/// Zone abbreviations SigV2 timestamps are seen with, and their UTC offsets.
+const ZONES: [(&str, &str); 10] = [
+    ("UTC", "+00:00"),
+    ("GMT", "+00:00"),
+    ("EST", "-05:00"),
+    ("EDT", "-04:00"),
+    ("CST", "-06:00"),
+    ("CDT", "-05:00"),
+    ("MST", "-07:00"),
+    ("MDT", "-06:00"),
+    ("PST", "-08:00"),
+    ("PDT", "-07:00"),
+];
 
 /// `YYYYMMDDTHHMMSSZ` of an instant, as the SigV4 string to sign carries it.
 pub(crate) fn format_amz_date(t: OffsetDateTime) -> String {
@@ -96,6 +120,16 @@ pub(crate) fn printable(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sigv2_times_accept_zone_abbreviations() {
+        let at = |s| parse_iso8601_extended(s, "Expires").map(|t| t.unix_timestamp());
+        assert_eq!(at("2015-12-18T22:52:43PST"), at("2015-12-19T06:52:43Z"));
+        assert_eq!(at("2015-12-18T22:52:43EDT"), at("2015-12-19T02:52:43Z"));
+        assert!(at("2015-12-19T06:52:43Z").is_ok());
+        assert!(at("2015-12-18T22:52:43XYZ").is_err());
+        assert!(at("PST").is_err());
+    }
 
     #[test]
     fn amz_date_table() {

@@ -1,7 +1,9 @@
-//! The one error type of this crate, and its mapping to AWS error codes.
+//! The error types of this crate, and their mapping to AWS error codes.
 //!
-//! Owns: every way signature parsing or verification can fail. Must never carry a secret, a
-//! derived key or an expected signature in a message: messages go back to the (untrusted) client.
+//! Owns: every way signature parsing or verification can fail ([`SigError`]), and every way an
+//! `aws-chunked` body can be rejected ([`ChunkedError`]; S3 only, so kept apart from the codes
+//! the query-protocol services share). Must never carry a secret, a derived key or an expected
+//! signature in a message: messages go back to the (untrusted) client.
 
 use thiserror::Error;
 
@@ -64,6 +66,79 @@ impl SigError {
     }
 
     /// The human-readable message to send with [`SigError::aws_code`].
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// Why an `aws-chunked` request body was rejected (see [`crate::chunked`]).
+///
+/// Only S3 accepts such bodies, so `aws_code()` and `http_status()` give S3's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ChunkedError {
+    /// A chunk's or the trailer's signature does not match the one computed from the chain.
+    #[error("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")]
+    SignatureDoesNotMatch,
+    /// The body ended before its final chunk (and trailers) were complete.
+    #[error("The request body terminated unexpectedly")]
+    IncompleteBody,
+    /// The framing is not `aws-chunked` as AWS defines it: a bad chunk header, data not followed
+    /// by CRLF, a bad trailer line, or bytes after the end of the body.
+    #[error("{0}")]
+    Malformed(String),
+    /// A chunk size is not a hexadecimal number or does not fit in 64 bits.
+    #[error("Invalid chunk size: {0}")]
+    InvalidChunkSize(String),
+    /// A chunk header line or the trailer section exceeds the decoder's bounds.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The decoded body is longer than `x-amz-decoded-content-length` says.
+    #[error("The decoded body is longer than the declared x-amz-decoded-content-length of {declared} bytes")]
+    LongerThanDeclared {
+        /// The `x-amz-decoded-content-length` value.
+        declared: u64,
+    },
+    /// The decoded body is shorter than `x-amz-decoded-content-length` says.
+    #[error(
+        "The decoded body has {actual} bytes, but x-amz-decoded-content-length declares {declared}"
+    )]
+    ShorterThanDeclared {
+        /// The `x-amz-decoded-content-length` value.
+        declared: u64,
+        /// The bytes actually decoded.
+        actual: u64,
+    },
+    /// A signed streaming mode without the request's signing material: only a request signed in
+    /// its `Authorization` header can carry chunk signatures.
+    #[error("{0} requires a request signed with the Authorization header")]
+    SigningRequired(&'static str),
+}
+
+impl ChunkedError {
+    /// The S3 error code.
+    pub fn aws_code(&self) -> &'static str {
+        match self {
+            ChunkedError::SignatureDoesNotMatch => "SignatureDoesNotMatch",
+            ChunkedError::IncompleteBody | ChunkedError::ShorterThanDeclared { .. } => {
+                "IncompleteBody"
+            }
+            ChunkedError::InvalidChunkSize(_) => "InvalidChunkSizeError",
+            ChunkedError::Malformed(_)
+            | ChunkedError::TooLarge(_)
+            | ChunkedError::LongerThanDeclared { .. }
+            | ChunkedError::SigningRequired(_) => "InvalidRequest",
+        }
+    }
+
+    /// The HTTP status S3 answers with: 403 for a signature mismatch, 400 otherwise.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ChunkedError::SignatureDoesNotMatch => 403,
+            _ => 400,
+        }
+    }
+
+    /// The human-readable message to send with [`ChunkedError::aws_code`].
     pub fn message(&self) -> String {
         self.to_string()
     }

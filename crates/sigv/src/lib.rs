@@ -1,5 +1,6 @@
 //! Server-side verification of AWS request signatures: SigV4 in the `Authorization` header,
-//! SigV4 presigned query strings, and SigV2 query/form signatures.
+//! SigV4 presigned query strings, SigV2 query/form signatures, and S3's SigV2 dialect (header
+//! and presigned).
 //!
 //! This crate is pure: no I/O, no clock, no async runtime, no HTTP-library types. A request is
 //! described by [`Request`] (borrowed method, raw path, raw query, headers, decoded form body), and
@@ -10,34 +11,42 @@
 //!    resolves the access key id to a secret (long-term key from the store, or a sealed session
 //!    token); that lookup is not this crate's job, nor are its errors (`InvalidClientTokenId`).
 //! 2. [`verify`] applies the time rules against the caller's `now`, rebuilds what was signed and
-//!    compares signatures in constant time.
+//!    compares signatures in constant time. Its [`Verified`] result carries, for an S3 request
+//!    with a SigV4 header signature, the [`chunked::ChunkSigning`] that an `aws-chunked` body's
+//!    chunk signatures chain from.
+//! 3. For S3 streaming uploads, [`chunked::ChunkedDecoder`] decodes the `aws-chunked` body
+//!    incrementally and verifies each chunk and trailer signature.
 //!
 //! Module layout (each file's first lines say what it owns and must never do):
 //! - [`canonical`]: the SigV4 canonical request (URI, query, headers), public for the S3 front end.
+//! - [`chunked`]: the `aws-chunked` body decoder and its signature chain.
 //! - `v4`: the SigV4 header and presigned forms, string to sign, [`signing_key`].
 //! - `v2`: the SigV2 query form.
+//! - `v2s3`: S3's SigV2 dialect (`Authorization: AWS …`, `AWSAccessKeyId`/`Signature`/`Expires`).
 //! - `cache`: [`SigningKeyCache`], derived SigV4 signing keys per secret and scope.
 //! - `datetime`: the date formats and the 15-minute skew rule.
 //! - `encode`: RFC 3986 percent-encoding and lenient query decoding.
-//! - `error`: [`SigError`] and its AWS error codes.
+//! - `error`: [`SigError`], [`ChunkedError`] and their AWS error codes.
 //!
 //! Canonicalisation follows AWS exactly and is tested against AWS's SigV4 test suite and the
 //! official `aws-sigv4` signer; see `tests/`.
 
 pub mod canonical;
+pub mod chunked;
 
 mod cache;
 mod datetime;
 mod encode;
 mod error;
 mod v2;
+mod v2s3;
 mod v4;
 
 use std::fmt;
 use std::time::SystemTime;
 
 pub use cache::SigningKeyCache;
-pub use error::SigError;
+pub use error::{ChunkedError, SigError};
 pub use v4::{signing_key, string_to_sign, ALGORITHM, MAX_EXPIRES_SECS, UNSIGNED_PAYLOAD};
 
 /// A request as received, borrowed from whatever HTTP library the caller uses.
@@ -84,6 +93,10 @@ pub enum Scheme {
     V4Presigned,
     /// SigV2 in the query string or form body (`Signature`, `SignatureVersion=2`).
     V2Query,
+    /// S3's SigV2 in the `Authorization` header (`AWS AKID:SIGNATURE`).
+    V2S3Header,
+    /// S3's SigV2 presigned URL (`AWSAccessKeyId`, `Signature`, `Expires`).
+    V2S3Presigned,
 }
 
 /// A signature read from a request, not yet verified.
@@ -113,6 +126,7 @@ pub struct ParsedAuth {
 enum Proof {
     V4(v4::V4Proof),
     V2(v2::V2Proof),
+    V2S3(v2s3::S3V2Proof),
 }
 
 impl ParsedAuth {
@@ -121,7 +135,7 @@ impl ParsedAuth {
     pub fn signed_headers(&self) -> Option<&str> {
         match &self.proof {
             Proof::V4(proof) => Some(proof.signed_headers()),
-            Proof::V2(_) => None,
+            Proof::V2(_) | Proof::V2S3(_) => None,
         }
     }
 }
@@ -146,21 +160,50 @@ impl fmt::Debug for ParsedAuth {
 
 /// Reads the signature a request carries.
 ///
-/// Order: an `Authorization` header (SigV4; other algorithms are [`SigError::UnsupportedAlgorithm`]),
-/// then SigV4 presigned query parameters, then SigV2 parameters in the query or form body.
+/// Order: an `Authorization` header (SigV4, or S3's `AWS AKID:SIGNATURE`; other algorithms are
+/// [`SigError::UnsupportedAlgorithm`]), then SigV4 presigned query parameters, then S3's SigV2
+/// presigned parameters, then SigV2 parameters in the query or form body.
 /// `Ok(None)` means the request carries no signature at all (anonymous).
 pub fn parse(req: &Request<'_>) -> Result<Option<ParsedAuth>, SigError> {
     if let Some(value) = req.single_header("authorization")? {
+        if value.trim_start().starts_with("AWS ") {
+            return v2s3::parse_header(req, value).map(Some);
+        }
         return v4::parse_header(req, value).map(Some);
     }
     if v4::looks_presigned(req.query) {
         return v4::parse_presigned(req).map(Some);
+    }
+    if v2s3::looks_presigned(req.query) {
+        return v2s3::parse_presigned(req).map(Some);
     }
     let params = v2::params(req);
     if v2::looks_signed(&params) {
         return v2::parse(&params).map(Some);
     }
     Ok(None)
+}
+
+/// What a successful [`verify`] established beyond "the signature matches".
+#[derive(Clone, Debug, Default)]
+pub struct Verified {
+    chunk_signing: Option<chunked::ChunkSigning>,
+}
+
+impl Verified {
+    /// The seed of an `aws-chunked` body's signature chain: present for SigV4 header-signed S3
+    /// requests (whatever their `x-amz-content-sha256`), absent for presigned and SigV2 ones and
+    /// for other services, which take no `aws-chunked` bodies.
+    /// Pass it to [`chunked::ChunkedDecoder::new`] when `x-amz-content-sha256` names a signed
+    /// streaming mode.
+    pub fn chunk_signing(&self) -> Option<&chunked::ChunkSigning> {
+        self.chunk_signing.as_ref()
+    }
+
+    /// Takes the seed out, for a decoder that outlives the verification result.
+    pub fn into_chunk_signing(self) -> Option<chunked::ChunkSigning> {
+        self.chunk_signing
+    }
 }
 
 /// Verifies a parsed signature with the secret the caller resolved for `auth.access_key_id`.
@@ -174,6 +217,11 @@ pub fn parse(req: &Request<'_>) -> Result<Option<ParsedAuth>, SigError> {
 /// header-signed and SigV2 `Timestamp` requests must be within 15 minutes of it, presigned ones
 /// must not be dated more than 15 minutes ahead nor be past `X-Amz-Date + X-Amz-Expires`, SigV2
 /// `Expires` must not be past.
+///
+/// For S3 header-signed requests the `x-amz-content-sha256` value is signed literally, so
+/// `UNSIGNED-PAYLOAD` and the `STREAMING-*` values verify like a hex hash; the caller then
+/// decodes a streaming body with [`chunked::ChunkedDecoder`], seeded by
+/// [`Verified::chunk_signing`].
 pub fn verify(
     req: &Request<'_>,
     auth: &ParsedAuth,
@@ -181,7 +229,7 @@ pub fn verify(
     payload_sha256_hex: &str,
     now: SystemTime,
     cache: &SigningKeyCache,
-) -> Result<(), SigError> {
+) -> Result<Verified, SigError> {
     match &auth.proof {
         Proof::V4(proof) => v4::verify(
             req,
@@ -192,6 +240,11 @@ pub fn verify(
             now,
             cache,
         ),
-        Proof::V2(proof) => v2::verify(req, auth, proof, secret_access_key, now),
+        Proof::V2(proof) => {
+            v2::verify(req, auth, proof, secret_access_key, now).map(|()| Verified::default())
+        }
+        Proof::V2S3(proof) => {
+            v2s3::verify(req, auth, proof, secret_access_key, now).map(|()| Verified::default())
+        }
     }
 }

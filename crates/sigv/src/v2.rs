@@ -2,8 +2,8 @@
 //! and `Timestamp` or `Expires`, carried in the query string or a form body.
 //!
 //! Owns: reading those parameters, SigV2's canonical query and string to sign, and its time rules.
-//! Must never accept S3's different SigV2 dialect: `Authorization: AWS …` is refused as an
-//! unsupported algorithm by `parse`, and S3 presigned URLs (no `SignatureVersion`) as incomplete.
+//! Must never accept S3's different SigV2 dialect (`Authorization: AWS …`, presigned URLs without
+//! `SignatureVersion`), which `v2s3.rs` owns.
 
 use std::time::SystemTime;
 

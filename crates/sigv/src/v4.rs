@@ -11,11 +11,12 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::canonical::{canonical_request, validate_signed_headers, CanonicalInputs, UriRules};
+use crate::chunked::ChunkSigning;
 use crate::datetime::{
     format_amz_date, parse_amz_date, parse_http_date, printable, too_skewed, MAX_SKEW,
 };
 use crate::encode::{decode_component, decode_text, raw_pairs};
-use crate::{ParsedAuth, Proof, Request, Scheme, SigError, SigningKeyCache};
+use crate::{ParsedAuth, Proof, Request, Scheme, SigError, SigningKeyCache, Verified};
 
 /// The only SigV4 algorithm this crate verifies.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -380,7 +381,7 @@ pub(crate) fn verify(
     payload_sha256_hex: &str,
     now: SystemTime,
     cache: &SigningKeyCache,
-) -> Result<(), SigError> {
+) -> Result<Verified, SigError> {
     let signed_at = auth.signed_at.unwrap_or(SystemTime::UNIX_EPOCH);
     match proof.expires {
         None => {
@@ -417,7 +418,17 @@ pub(crate) fn verify(
     );
     let mut buf = String::with_capacity(1024);
     if signature_matches(req, proof, payload_hash, &key, &mut buf) {
-        return Ok(());
+        // Only S3 takes aws-chunked bodies, and only in the header form (presigned URLs sign
+        // UNSIGNED-PAYLOAD); other services' hot path is spared the allocations.
+        let chunk_signing = (is_s3 && !presigned).then(|| {
+            ChunkSigning::new(
+                key,
+                proof.amz_date.clone(),
+                proof.scope.clone(),
+                proof.signature,
+            )
+        });
+        return Ok(Verified { chunk_signing });
     }
     // SDKs disagree on the payload hash of presigned requests to services other than S3: the Go
     // and Rust signers hash the body, botocore always signs UNSIGNED-PAYLOAD. Both are accepted,
@@ -425,7 +436,7 @@ pub(crate) fn verify(
     if presigned && !is_s3 && payload_sha256_hex == EMPTY_SHA256 {
         buf.clear();
         if signature_matches(req, proof, UNSIGNED_PAYLOAD, &key, &mut buf) {
-            return Ok(());
+            return Ok(Verified::default());
         }
     }
     Err(SigError::SignatureDoesNotMatch)

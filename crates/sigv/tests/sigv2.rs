@@ -219,7 +219,7 @@ fn tampering_is_rejected() {
         now,
         &SigningKeyCache::default(),
     );
-    assert_eq!(wrong_secret, Err(SigError::SignatureDoesNotMatch));
+    assert_eq!(wrong_secret.err(), Some(SigError::SignatureDoesNotMatch));
 }
 
 #[test]
@@ -259,17 +259,17 @@ fn s3_style_sigv2_is_not_mistaken_for_query_sigv2() {
         headers: &header,
         form_params: None,
     };
-    assert_eq!(
-        parse(&req).err(),
-        Some(SigError::UnsupportedAlgorithm("AWS".into()))
-    );
+    // S3's dialect needs a Date (or x-amz-date) header.
+    assert!(matches!(
+        parse(&req),
+        Err(SigError::IncompleteSignature(_))
+    ));
     let presigned = Request {
         query: "AWSAccessKeyId=AKIDEXAMPLE&Expires=1141889120&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D",
         headers: &header[..1],
         ..req
     };
-    assert!(matches!(
-        parse(&presigned),
-        Err(SigError::IncompleteSignature(_))
-    ));
+    let parsed = parse(&presigned).unwrap().unwrap();
+    assert_eq!(parsed.scheme, tessera_sigv::Scheme::V2S3Presigned);
+    assert_eq!(parsed.access_key_id, "AKIDEXAMPLE");
 }

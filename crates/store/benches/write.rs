@@ -1,8 +1,10 @@
-//! Throughput of the store: 1-key writes with 1 and with 64 concurrent callers (the difference is
-//! group commit: one fsync per batch instead of per write), and point reads.
+//! Throughput of the store on each backend: 1-key writes with 1, 16 and 64 concurrent callers
+//! (the difference is group commit: one commit per batch instead of per write), and point reads.
 //!
-//! Run: `cargo bench -p tessera-store --bench write`. The database lives in the system temporary
+//! Run: `cargo bench -p tessera-store --bench write`. SQLite lives in the system temporary
 //! directory (set TMPDIR to measure another disk); fsync cost depends entirely on that disk.
+//! PostgreSQL is measured too when `TESSERA_TEST_POSTGRES` holds a URL, in a schema of its own
+//! (`bench_write`, dropped and re-created at start).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -44,20 +46,48 @@ where
     start.elapsed()
 }
 
+/// A fresh PostgreSQL schema for the benchmark, if PostgreSQL is configured.
+fn postgres_url() -> Option<String> {
+    let url = std::env::var("TESSERA_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    admin
+        .batch_execute("DROP SCHEMA IF EXISTS bench_write CASCADE; CREATE SCHEMA bench_write")
+        .expect("create the benchmark schema");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Some(format!(
+        "{url}{separator}options=-csearch_path%3Dbench_write"
+    ))
+}
+
 fn benches(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary data directory");
+    let mut stores = vec![(
+        "sqlite",
+        Store::open_sqlite(dir.path()).expect("open store"),
+    )];
+    match postgres_url() {
+        Some(url) => stores.push(("postgres", Store::open_postgres(&url).expect("open store"))),
+        None => eprintln!("note: TESSERA_TEST_POSTGRES is unset; measuring SQLite only"),
+    }
+    for (backend, store) in stores {
+        bench_store(c, backend, &store);
+    }
+}
+
+fn bench_store(c: &mut Criterion, backend: &str, store: &Store) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let dir = tempfile::tempdir().expect("temporary data directory");
-    let store = Store::open_sqlite(dir.path()).expect("open store");
     let next_key = Arc::new(AtomicU64::new(0));
 
-    let mut writes = c.benchmark_group("write_1_key");
+    let mut writes = c.benchmark_group(format!("{backend}/write_1_key"));
     writes.throughput(Throughput::Elements(1));
     writes.sample_size(20);
     writes.measurement_time(Duration::from_secs(10));
-    for callers in [1u64, 64] {
+    for callers in [1u64, 16, 64] {
         writes.bench_function(format!("{callers}_callers"), |b| {
             b.iter_custom(|iters| {
                 let (store, next_key) = (store.clone(), Arc::clone(&next_key));
@@ -77,7 +107,7 @@ fn benches(c: &mut Criterion) {
     writes.finish();
     let stats = store.stats();
     eprintln!(
-        "group commit: {} write jobs in {} commits ({:.1} jobs per commit)",
+        "{backend} group commit: {} write jobs in {} commits ({:.1} jobs per commit)",
         stats.jobs,
         stats.commits,
         stats.jobs as f64 / stats.commits.max(1) as f64
@@ -91,7 +121,7 @@ fn benches(c: &mut Criterion) {
             Ok::<_, StoreError>(())
         })
         .expect("seed read keys");
-    let mut reads = c.benchmark_group("point_read");
+    let mut reads = c.benchmark_group(format!("{backend}/point_read"));
     reads.throughput(Throughput::Elements(1));
     for callers in [1u64, 64] {
         reads.bench_function(format!("{callers}_callers"), |b| {

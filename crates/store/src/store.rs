@@ -1,23 +1,23 @@
 //! The [`Store`] handle: the backend-neutral, generic API that services call. It owns turning
-//! closures into jobs and delivering their answers; it must never contain SQL or know which
-//! backend it drives (that is the [`Backend`] seam, where PostgreSQL will plug in).
+//! closures into jobs and delivering their answers, choosing a backend from a store location, and
+//! handing out notification subscriptions; it must never contain SQL or know which backend it
+//! drives beyond opening it (that is the [`Backend`] seam).
 
 use std::path::Path;
 use std::sync::{mpsc, Arc};
 
-use tokio::sync::oneshot;
+use tokio::sync::{broadcast, oneshot};
 
 use crate::job::{call_guarded, Job, Reply, WriteJob};
-use crate::{sqlite, StoreError, Tx};
+use crate::notify::Notifier;
+use crate::{postgres, sqlite, Namespace, StoreError, Tx};
 
 /// What a storage backend provides. Object-safe so that [`Store`] stays one concrete type whatever
 /// backend was opened, and callers never change when a backend is added.
 ///
-/// A PostgreSQL backend fits the same shape: `read_blocking` on a pooled client in a
-/// `REPEATABLE READ READ ONLY` transaction, `submit` into a writer thread that batches jobs into
-/// one `SERIALIZABLE` transaction with a savepoint per job. A closure is `FnOnce`, so it cannot be
-/// re-run after a serialization failure: such a backend retries only the transaction statements it
-/// controls and otherwise answers the batch with an error.
+/// Both backends run writes on their own writer thread with group commit (a savepoint per job)
+/// and reads on pooled read-only connections. Committed notifications reach the [`Notifier`] the
+/// backend was opened with.
 pub(crate) trait Backend: Send + Sync {
     /// Queues a write job. The backend must eventually call [`WriteJob::finish`] exactly once,
     /// with `Err` if it cannot run it (e.g. [`StoreError::Closed`]).
@@ -49,16 +49,57 @@ pub struct StoreStats {
 #[derive(Clone)]
 pub struct Store {
     backend: Arc<dyn Backend>,
+    notifier: Arc<Notifier>,
 }
 
 impl Store {
+    /// Opens the store a location names: a `postgres://` or `postgresql://` URL opens
+    /// PostgreSQL ([`Store::open_postgres`]); nothing, an empty string or `sqlite` opens the
+    /// embedded database in `data_dir`; any other string is a directory for the embedded database.
+    pub fn open(spec: Option<&str>, data_dir: &Path) -> Result<Store, StoreError> {
+        match spec {
+            None | Some("" | "sqlite") => Store::open_sqlite(data_dir),
+            Some(url) if postgres::is_postgres_url(url) => Store::open_postgres(url),
+            Some(dir) => Store::open_sqlite(Path::new(dir)),
+        }
+    }
+
     /// Opens (creating if needed) `<dir>/tessera.db` with WAL; creates the dir and the files with
     /// mode 0700/0600. Applies pending schema migrations before returning.
     pub fn open_sqlite(dir: &Path) -> Result<Store, StoreError> {
-        let backend = sqlite::SqliteBackend::open(dir)?;
+        let notifier = Arc::new(Notifier::default());
+        let backend = sqlite::SqliteBackend::open(dir, Arc::clone(&notifier))?;
         Ok(Store {
             backend: Arc::new(backend),
+            notifier,
         })
+    }
+
+    /// Connects to PostgreSQL (a libpq-style URL, e.g.
+    /// `postgres://tessera:secret@db.internal:5432/tessera`), applies pending migrations under an
+    /// advisory lock (several nodes may start at once) and starts the writer and the notification
+    /// listener. The tables live in the connection's current schema: to keep several deployments
+    /// (or tests) in one database, create a schema for each and select it with
+    /// `?options=-csearch_path%3D<schema>`. Plain TCP only (no TLS in this build).
+    ///
+    /// Safe to call from async code: connecting happens on a thread of its own.
+    pub fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        let notifier = Arc::new(Notifier::default());
+        let backend = postgres::PostgresBackend::open(url, Arc::clone(&notifier))?;
+        Ok(Store {
+            backend: Arc::new(backend),
+            notifier,
+        })
+    }
+
+    /// Receives the payloads that committed transactions sent to `channel` with [`Tx::notify`],
+    /// on this node and (PostgreSQL) every other node on the same database, from now on.
+    ///
+    /// An empty payload, or `RecvError::Lagged`, means notifications may have been missed (the
+    /// listener reconnected, or this receiver fell behind): re-check whatever the channel guards.
+    /// Notification is a wake-up hint, not a log: a subscriber must still read the store.
+    pub fn subscribe(&self, channel: Namespace) -> broadcast::Receiver<String> {
+        self.notifier.subscribe(channel)
     }
 
     /// Runs `f` in a read-only snapshot transaction (on a pooled read connection, via
@@ -97,7 +138,9 @@ impl Store {
 
     /// Runs `f` in a write transaction. If `f` returns Err (or panics), none of its writes happen
     /// (and other callers' transactions are unaffected). When this returns Ok, the write is durable
-    /// (fsynced).
+    /// (SQLite: fsynced; PostgreSQL: committed). On PostgreSQL, `f` may also fail with
+    /// [`StoreError::Conflict`] (a deadlock with another node; retry) or
+    /// [`StoreError::Unavailable`] (the server is out of reach).
     ///
     /// Dropping the returned future after it was first polled does not cancel the write.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>

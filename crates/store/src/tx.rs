@@ -31,4 +31,19 @@ pub trait Tx {
         start_after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+
+    /// How many keys `k` satisfy `from <= k < to` (bytewise). Lets a service keep an ordered index
+    /// (e.g. messages by visibility time) and count a slice of it without reading the values.
+    fn count_range(&mut self, ns: Namespace, from: &str, to: &str) -> Result<u64, StoreError>;
+
+    /// Queues `payload` for the subscribers of `channel` ([`crate::Store::subscribe`]) on every
+    /// node sharing this store. Delivered only if this transaction commits, and only after it has
+    /// (a job that returns `Err` or panics notifies nobody); never inside a read transaction
+    /// ([`StoreError::ReadOnly`]).
+    ///
+    /// At most once per subscriber: a receiver that lags, or a node whose notification
+    /// connection was lost, gets the empty payload (or `RecvError::Lagged`) meaning "re-check".
+    /// Identical notifications of one transaction may be delivered once. Payloads are at most
+    /// [`crate::MAX_NOTIFY_PAYLOAD`] bytes without NUL ([`StoreError::InvalidNotification`]).
+    fn notify(&mut self, channel: Namespace, payload: &str) -> Result<(), StoreError>;
 }

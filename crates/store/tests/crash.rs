@@ -1,6 +1,9 @@
-//! Durability under SIGKILL: a child process writes keys and prints each key once `write` has
-//! acknowledged it; the parent kills it mid-stream, reopens the store and requires every
-//! acknowledged key. The child is this test binary itself, re-executed to run `crash_child`.
+//! Durability under SIGKILL, on every backend: a child process writes keys and prints each key
+//! once `write` has acknowledged it; the parent kills it mid-stream, reopens the store and
+//! requires every acknowledged key. The child is this test binary itself, re-executed to run
+//! `crash_child` on the store location the parent passes (a directory or a PostgreSQL URL).
+
+mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -8,7 +11,7 @@ use std::process::{Command, Stdio};
 use tessera_store::{Namespace, Store, StoreError};
 
 const NS: Namespace = "test.crash";
-const CHILD_DIR: &str = "TESSERA_STORE_CRASH_CHILD_DIR";
+const CHILD_STORE: &str = "TESSERA_STORE_CRASH_CHILD_STORE";
 const CHILD_ROUND: &str = "TESSERA_STORE_CRASH_CHILD_ROUND";
 const ACK: &str = "ACK:";
 /// Concurrent writers in the child, so that kills land in the middle of group commits.
@@ -20,14 +23,17 @@ const CHILD_KEYS_PER_WRITER: usize = 5_000;
 #[test]
 #[ignore = "child process of acknowledged_writes_survive_sigkill"]
 fn crash_child() {
-    let (Some(dir), Some(round)) = (std::env::var_os(CHILD_DIR), std::env::var_os(CHILD_ROUND))
-    else {
+    let (Some(spec), Some(round)) = (
+        std::env::var(CHILD_STORE).ok(),
+        std::env::var_os(CHILD_ROUND),
+    ) else {
         return;
     };
     let round = round.to_string_lossy().into_owned();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async move {
-        let store = Store::open_sqlite(std::path::Path::new(&dir)).expect("child open");
+        let unused = std::path::Path::new("/nonexistent");
+        let store = Store::open(Some(&spec), unused).expect("child open");
         let writers: Vec<_> = (0..CHILD_WRITERS)
             .map(|w| {
                 let store = store.clone();
@@ -56,13 +62,18 @@ fn crash_child() {
 
 #[test]
 fn acknowledged_writes_survive_sigkill() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    for db in common::test_dbs() {
+        acknowledged_writes_survive_sigkill_on(&db);
+    }
+}
+
+fn acknowledged_writes_survive_sigkill_on(db: &common::TestDb) {
     let exe = std::env::current_exe().expect("test binary path");
     for round in 0..5usize {
         let kill_after = 50 + round * 150;
         let mut child = Command::new(&exe)
             .args(["crash_child", "--exact", "--ignored", "--nocapture"])
-            .env(CHILD_DIR, dir.path())
+            .env(CHILD_STORE, db.spec())
             .env(CHILD_ROUND, round.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -90,7 +101,7 @@ fn acknowledged_writes_survive_sigkill() {
         );
         assert!(!status.success(), "round {round}: child was not killed");
 
-        let store = Store::open_sqlite(dir.path()).expect("reopen after kill");
+        let store = db.open();
         let keys = acked.clone();
         let missing: Vec<String> = store
             .write_blocking(move |tx| {
@@ -105,7 +116,8 @@ fn acknowledged_writes_survive_sigkill() {
             .expect("check acked keys");
         assert!(
             missing.is_empty(),
-            "round {round}: {} of {} acknowledged keys lost, e.g. {:?}",
+            "{} round {round}: {} of {} acknowledged keys lost, e.g. {:?}",
+            db.name(),
             missing.len(),
             acked.len(),
             missing.first()

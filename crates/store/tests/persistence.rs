@@ -1,5 +1,7 @@
-//! What the store leaves on disk: data surviving close and reopen, file permissions, clean
-//! shutdown, and refusing files it cannot trust.
+//! What the store leaves behind: data surviving close and reopen (both backends), file
+//! permissions and clean shutdown (SQLite), and refusing databases it cannot trust.
+
+mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -18,66 +20,96 @@ fn mode(path: &Path) -> u32 {
 
 #[tokio::test]
 async fn data_survives_dropping_and_reopening() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    {
-        let store = Store::open_sqlite(dir.path()).expect("open");
-        store
-            .write(|tx| {
-                for i in 0..100 {
-                    tx.put(NS, &format!("k/{i:03}"), format!("v{i}").as_bytes())?;
-                }
-                tx.delete(NS, "k/050")?;
-                Ok::<_, StoreError>(())
-            })
-            .await
-            .expect("write");
-        let kept = store.clone();
-        drop(store);
-        kept.write(|tx| tx.put(NS, "late", b"after one clone was dropped"))
-            .await
-            .expect("write through the remaining clone");
-    }
-    // The last handle is gone: the writer has closed the database, which checkpoints and removes
-    // the WAL file.
-    assert!(
-        !dir.path().join("tessera.db-wal").exists(),
-        "WAL left behind after close"
-    );
+    for db in common::test_dbs() {
+        {
+            let store = db.open();
+            store
+                .write(|tx| {
+                    for i in 0..100 {
+                        tx.put(NS, &format!("k/{i:03}"), format!("v{i}").as_bytes())?;
+                    }
+                    tx.delete(NS, "k/050")?;
+                    Ok::<_, StoreError>(())
+                })
+                .await
+                .expect("write");
+            let kept = store.clone();
+            drop(store);
+            kept.write(|tx| tx.put(NS, "late", b"after one clone was dropped"))
+                .await
+                .expect("write through the remaining clone");
+        }
+        if let Some(dir) = db.sqlite_dir() {
+            // The last handle is gone: the writer has closed the database, which checkpoints
+            // and removes the WAL file.
+            assert!(
+                !dir.join("tessera.db-wal").exists(),
+                "WAL left behind after close"
+            );
+        }
 
-    let store = Store::open_sqlite(dir.path()).expect("reopen");
-    let (all, late) = store
-        .read(|tx| Ok::<_, StoreError>((tx.scan(NS, "k/", None, 1000)?, tx.get(NS, "late")?)))
-        .await
-        .expect("read");
-    assert_eq!(all.len(), 99);
-    assert!(all.iter().all(|(k, _)| k != "k/050"));
-    assert_eq!(all[0], ("k/000".to_owned(), b"v0".to_vec()));
-    assert!(late.is_some());
+        let store = db.open();
+        let (all, late) = store
+            .read(|tx| Ok::<_, StoreError>((tx.scan(NS, "k/", None, 1000)?, tx.get(NS, "late")?)))
+            .await
+            .expect("read");
+        assert_eq!(all.len(), 99);
+        assert!(all.iter().all(|(k, _)| k != "k/050"));
+        assert_eq!(all[0], ("k/000".to_owned(), b"v0".to_vec()));
+        assert!(late.is_some());
+    }
 }
 
 #[test]
 fn write_blocking_works_without_a_runtime() {
+    for db in common::test_dbs() {
+        let store = db.open();
+        let existed = store
+            .write_blocking(|tx| {
+                tx.put(NS, "root", b"key")?;
+                tx.delete(NS, "root")
+            })
+            .expect("bootstrap write");
+        assert!(existed);
+        let failed: Result<(), StoreError> = store.write_blocking(|tx| {
+            tx.put(NS, "half", b"done")?;
+            Err(StoreError::Backend("bootstrap rejected".into()))
+        });
+        assert_eq!(
+            failed,
+            Err(StoreError::Backend("bootstrap rejected".into()))
+        );
+        let half = store
+            .write_blocking(|tx| tx.get(NS, "half"))
+            .expect("check");
+        assert_eq!(half, None);
+    }
+}
+
+#[test]
+fn open_picks_the_backend_from_the_location() {
+    for db in common::test_dbs() {
+        let spec = db.spec();
+        let store = Store::open(Some(&spec), Path::new("/nonexistent/unused")).expect("open");
+        store
+            .write_blocking(|tx| tx.put(NS, "k", b"v"))
+            .expect("write");
+        drop(store);
+        let again = db.open();
+        let value = again.write_blocking(|tx| tx.get(NS, "k")).expect("read");
+        assert_eq!(value.as_deref(), Some(&b"v"[..]), "{}", db.name());
+    }
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open_sqlite(dir.path()).expect("open");
-    let existed = store
-        .write_blocking(|tx| {
-            tx.put(NS, "root", b"key")?;
-            tx.delete(NS, "root")
-        })
-        .expect("bootstrap write");
-    assert!(existed);
-    let failed: Result<(), StoreError> = store.write_blocking(|tx| {
-        tx.put(NS, "half", b"done")?;
-        Err(StoreError::Backend("bootstrap rejected".into()))
-    });
-    assert_eq!(
-        failed,
-        Err(StoreError::Backend("bootstrap rejected".into()))
-    );
-    let half = store
-        .write_blocking(|tx| tx.get(NS, "half"))
-        .expect("check");
-    assert_eq!(half, None);
+    for spec in [None, Some(""), Some("sqlite")] {
+        let store = Store::open(spec, dir.path()).expect("open the data directory");
+        drop(store);
+        assert!(dir.path().join("tessera.db").exists(), "{spec:?}");
+    }
+    match Store::open(Some("postgres://host:notaport/db"), dir.path()) {
+        Err(StoreError::Config(_)) => {}
+        Err(other) => panic!("expected Config, got {other:?}"),
+        Ok(_) => panic!("opened a malformed URL"),
+    }
 }
 
 #[tokio::test]
@@ -118,22 +150,27 @@ fn refuses_a_file_that_is_not_a_database() {
 
 #[test]
 fn refuses_a_schema_newer_than_this_build() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    drop(Store::open_sqlite(dir.path()).expect("create"));
-    let conn = rusqlite::Connection::open(dir.path().join("tessera.db")).expect("raw open");
-    conn.execute(
-        "UPDATE meta SET value = 99 WHERE key = 'schema_version'",
-        [],
-    )
-    .expect("bump version");
-    drop(conn);
-    match Store::open_sqlite(dir.path()) {
-        Err(StoreError::SchemaTooNew {
-            found: 99,
-            supported: 1,
-        }) => {}
-        Err(other) => panic!("expected SchemaTooNew, got {other:?}"),
-        Ok(_) => panic!("opened a database from the future"),
+    for db in common::test_dbs() {
+        drop(db.open());
+        match db.sqlite_dir() {
+            Some(dir) => {
+                let conn = rusqlite::Connection::open(dir.join("tessera.db")).expect("raw open");
+                conn.execute(
+                    "UPDATE meta SET value = 99 WHERE key = 'schema_version'",
+                    [],
+                )
+                .expect("bump version");
+            }
+            None => db.pg_exec("UPDATE schema_version SET version = 99"),
+        }
+        match db.try_open() {
+            Err(StoreError::SchemaTooNew {
+                found: 99,
+                supported: 1,
+            }) => {}
+            Err(other) => panic!("{}: expected SchemaTooNew, got {other:?}", db.name()),
+            Ok(_) => panic!("{}: opened a database from the future", db.name()),
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! IAM workloads, signed with the command-line credentials.
 
-use super::{not_set_up, BoxFuture, SignedQuery, Target, Workload};
-use crate::conn::RequestBody;
+use super::{not_set_up, request_loop, status_only, BoxFuture, SignedQuery, Target, Workload};
 use crate::error::BenchError;
+use crate::runner::Lane;
 
 /// `iam-get-user`: `GetUser` without a user name, i.e. the caller itself (root: the account's root
 /// user). One store read and one policy decision per request.
@@ -29,10 +29,10 @@ impl Workload for GetUser {
         })
     }
 
-    fn next_request(&self) -> Result<http::Request<RequestBody>, BenchError> {
-        self.query
-            .as_ref()
-            .ok_or(not_set_up(self.name()))?
-            .request()
+    fn drive<'a>(&'a self, lane: &'a mut Lane) -> BoxFuture<'a, Result<(), BenchError>> {
+        Box::pin(async move {
+            let query = self.query.as_ref().ok_or(not_set_up(self.name()))?;
+            request_loop(lane, || query.request(), status_only).await
+        })
     }
 }

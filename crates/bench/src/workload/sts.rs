@@ -1,10 +1,11 @@
 //! STS workloads: who-am-I with long-term or session credentials, and AssumeRole as an IAM user.
 
 use super::{
-    not_set_up, required_field, setup_call, unique_suffix, BoxFuture, SignedQuery, Target, Workload,
+    not_set_up, request_loop, required_field, setup_call, status_only, unique_suffix, BoxFuture,
+    SignedQuery, Target, Workload,
 };
-use crate::conn::RequestBody;
 use crate::error::BenchError;
+use crate::runner::Lane;
 use crate::sigv4::Credentials;
 
 const STS_VERSION: &str = "2011-06-15";
@@ -69,11 +70,11 @@ impl Workload for GetCallerIdentity {
         })
     }
 
-    fn next_request(&self) -> Result<http::Request<RequestBody>, BenchError> {
-        self.query
-            .as_ref()
-            .ok_or(not_set_up(self.name()))?
-            .request()
+    fn drive<'a>(&'a self, lane: &'a mut Lane) -> BoxFuture<'a, Result<(), BenchError>> {
+        Box::pin(async move {
+            let query = self.query.as_ref().ok_or(not_set_up(self.name()))?;
+            request_loop(lane, || query.request(), status_only).await
+        })
     }
 }
 
@@ -163,11 +164,11 @@ impl Workload for AssumeRole {
         })
     }
 
-    fn next_request(&self) -> Result<http::Request<RequestBody>, BenchError> {
-        self.query
-            .as_ref()
-            .ok_or(not_set_up(self.name()))?
-            .request()
+    fn drive<'a>(&'a self, lane: &'a mut Lane) -> BoxFuture<'a, Result<(), BenchError>> {
+        Box::pin(async move {
+            let query = self.query.as_ref().ok_or(not_set_up(self.name()))?;
+            request_loop(lane, || query.request(), status_only).await
+        })
     }
 }
 

@@ -60,6 +60,9 @@ pub fn build(app: &App, req: &AuthzRequest<'_>, principal_tags: &[(String, Strin
         ctx.set("aws:MultiFactorAuthAge", ["0"]);
     }
     request_tags(req, &mut ctx);
+    for (key, value) in req.conditions {
+        ctx.insert(key, value.clone());
+    }
     if req.service == Service::Sts && req.action == "AssumeRole" {
         for (param, key) in [
             ("ExternalId", "sts:ExternalId"),
@@ -74,6 +77,26 @@ pub fn build(app: &App, req: &AuthzRequest<'_>, principal_tags: &[(String, Strin
         if !transitive.is_empty() {
             ctx.set("sts:TransitiveTagKeys", transitive);
         }
+    }
+    ctx
+}
+
+/// The keys of an unsigned request: no principal, no session; the network, the time and the
+/// service's own keys.
+pub fn anonymous(
+    app: &App,
+    remote: std::net::SocketAddr,
+    conditions: &[(&'static str, String)],
+) -> Context {
+    let now = app.clock().now_unix();
+    let mut ctx = Context::new();
+    ctx.insert("aws:CurrentTime", iso8601(now));
+    ctx.insert("aws:EpochTime", now.to_string());
+    ctx.insert("aws:SecureTransport", "false");
+    ctx.insert("aws:SourceIp", remote.ip().to_string());
+    ctx.insert("aws:RequestedRegion", app.region());
+    for (key, value) in conditions {
+        ctx.insert(key, value.clone());
     }
     ctx
 }

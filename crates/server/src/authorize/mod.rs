@@ -9,7 +9,8 @@
 //! Before the policy engine runs, AWS's built-in limits on temporary credentials apply:
 //! GetSessionToken sessions cannot call IAM without MFA and may call only AssumeRole and
 //! GetCallerIdentity on STS; GetFederationToken sessions cannot call IAM and may call only
-//! GetCallerIdentity on STS. `sts:GetCallerIdentity` is never denied.
+//! GetCallerIdentity on STS. `sts:GetCallerIdentity` and `sts:GetSessionToken` are never denied
+//! (AWS does not subject authentication operations to policies).
 //!
 //! A policy denial carries an encoded authorization message ([`message`], sealed by STS) that
 //! `sts:DecodeAuthorizationMessage` turns back into the statement and context that decided.
@@ -44,6 +45,24 @@ pub struct AuthzRequest<'a> {
     pub remote: SocketAddr,
     /// The request proved MFA with `SerialNumber` + `TokenCode` (see [`crate::mfa`]).
     pub mfa: bool,
+    /// The resource ARN when the service computed it (SQS queues, S3 buckets and objects);
+    /// `None` derives it from the Query parameters (IAM, STS).
+    pub resource: Option<&'a str>,
+    /// The resource's owner and own policy (a queue or bucket policy), evaluated beside the
+    /// caller's.
+    pub resource_policy: Option<ResourcePolicy<'a>>,
+    /// Service-specific condition keys of this request (`s3:prefix`, …).
+    pub conditions: &'a [(&'static str, String)],
+}
+
+/// The account that owns a queue or bucket (which decides whether the request is cross-account)
+/// and the resource's policy, if it has one.
+#[derive(Clone, Copy, Debug)]
+pub struct ResourcePolicy<'a> {
+    pub document: Option<&'a str>,
+    pub account: &'a str,
+    /// The ARN the policy belongs to, for the audit log ("policy of ARN").
+    pub owner_arn: &'a str,
 }
 
 /// The outcome, with what the audit log and the error need.
@@ -95,11 +114,28 @@ impl Decision {
 /// Decides `req`. Store failures become an internal error, never an allow.
 pub async fn authorize(app: &App, req: &AuthzRequest<'_>) -> Result<Decision, AwsError> {
     let full_action = format!("{}:{}", req.service.name(), req.action);
-    if full_action == "sts:GetCallerIdentity" {
-        return Ok(Decision::allow("GetCallerIdentity is always allowed"));
+    // Authentication operations are not subject to policies (AWS: "No permissions are required
+    // for a user to get a session token").
+    match full_action.as_str() {
+        "sts:GetCallerIdentity" => return Ok(Decision::allow("GetCallerIdentity is always allowed")),
+        "sts:GetSessionToken" if req.caller.session.is_none() => {
+            return Ok(Decision::allow(
+                "GetSessionToken needs no permission (an authentication operation)",
+            ))
+        }
+        "sts:GetSessionToken" => {
+            return Ok(Decision::deny(
+                "temporary credentials cannot call GetSessionToken",
+                "Cannot call GetSessionToken with session credentials".to_owned(),
+            ))
+        }
+        _ => {}
     }
     let principal = &req.caller.principal;
-    let resource = resource::arn(req.service, req.action, req.params, principal);
+    let resource = match req.resource {
+        Some(r) => r.to_owned(),
+        None => resource::arn(req.service, req.action, req.params, principal),
+    };
     if let Some(limit) = temporary_credential_limit(req) {
         let message = format!(
             "User: {} is not authorized to perform: {full_action} on resource: {resource} {limit}",
@@ -169,6 +205,51 @@ pub async fn authorize(app: &App, req: &AuthzRequest<'_>) -> Result<Decision, Aw
     let mut denied = Decision::deny(reason, message);
     denied.encoded_message = Some(app.sts().seal_authorization_message(&decoded));
     Ok(denied)
+}
+
+/// An unsigned S3 request: only the resource's policy can allow it (statements whose principal
+/// is `*`); explicit denies apply as for everyone.
+pub fn authorize_anonymous(
+    app: &App,
+    full_action: &str,
+    resource: &str,
+    policy: Option<ResourcePolicy<'_>>,
+    remote: SocketAddr,
+    conditions: &[(&'static str, String)],
+) -> Decision {
+    let info = PrincipalInfo {
+        kind: PrincipalKind::Anonymous,
+        arn: String::new(),
+        account: String::new(),
+        userid: "anonymous".to_owned(),
+        username: None,
+        parent_arn: None,
+        provider: None,
+    };
+    let ctx = context::anonymous(app, remote, conditions);
+    let compiled = policy
+        .and_then(|p| p.document)
+        .and_then(|doc| app.policy_cache().resource(doc));
+    let set = tessera_policy::PolicySet {
+        resource: compiled.as_deref(),
+        resource_account: policy.map(|p| p.account),
+        ..tessera_policy::PolicySet::default()
+    };
+    let (_, decision) = evaluate_one(&info, full_action, resource, &ctx, &set);
+    let owner = policy.map_or(resource, |p| p.owner_arn);
+    match decision.verdict {
+        tessera_policy::Verdict::Allow => {
+            Decision::allow(format!("allowed by the resource policy of {owner}"))
+        }
+        tessera_policy::Verdict::ExplicitDeny => Decision::deny(
+            format!("explicitly denied by the resource policy of {owner}"),
+            "Access Denied".to_owned(),
+        ),
+        tessera_policy::Verdict::ImplicitDeny => Decision::deny(
+            "anonymous request and no resource policy allows it",
+            "Access Denied".to_owned(),
+        ),
+    }
 }
 
 /// One action through the policy engine.

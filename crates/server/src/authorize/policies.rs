@@ -89,6 +89,11 @@ impl PolicyCache {
         Some(compiled)
     }
 
+    /// A queue's or bucket's policy, compiled (cached by text like every other policy).
+    pub fn resource(&self, doc: &str) -> Option<Arc<Policy>> {
+        self.compiled(doc, PolicyKind::Resource)
+    }
+
     fn compile_identity(&self, found: &IdentityPolicies) -> Identity {
         let mut out = Identity::default();
         for p in &found.inline {
@@ -259,7 +264,7 @@ impl Inputs {
 }
 
 fn internal(e: impl std::fmt::Display) -> AwsError {
-    crate::dispatch::internal_failure(format_args!("reading policies: {e}"))
+    crate::respond::internal_failure(format_args!("reading policies: {e}"))
 }
 
 pub async fn gather(
@@ -329,7 +334,13 @@ pub async fn gather(
             inputs.session = Some(list);
         }
     }
-    if req.service == Service::Sts && req.action == "AssumeRole" {
+    if let Some(policy) = &req.resource_policy {
+        inputs.resource = policy
+            .document
+            .and_then(|doc| cache.compiled(doc, PolicyKind::Resource));
+        inputs.resource_source = Some(format!("resource policy of {}", policy.owner_arn));
+        inputs.resource_account = Some(policy.account.to_owned());
+    } else if req.service == Service::Sts && req.action == "AssumeRole" {
         if let Some((account, name)) = req
             .params
             .get("RoleArn")

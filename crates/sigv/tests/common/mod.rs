@@ -46,6 +46,8 @@ pub struct Spec {
     pub presign_expires: Option<Duration>,
     /// Sign `UNSIGNED-PAYLOAD` instead of the body's hash.
     pub unsigned_payload: bool,
+    /// Sign this literal payload hash (e.g. `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`) instead.
+    pub payload_literal: Option<String>,
 }
 
 impl Spec {
@@ -63,6 +65,7 @@ impl Spec {
             token: None,
             presign_expires: None,
             unsigned_payload: false,
+            payload_literal: None,
         }
     }
 }
@@ -128,11 +131,15 @@ pub fn sign_request(spec: &Spec) -> Signed {
     } else {
         format!("https://{}{}?{}", spec.host, spec.path, spec.query)
     };
-    let body = if spec.unsigned_payload || (spec.service == "s3" && spec.presign_expires.is_some())
-    {
-        SignableBody::UnsignedPayload
-    } else {
-        SignableBody::Bytes(&spec.body)
+    let body = match spec.payload_literal.as_deref() {
+        Some("STREAMING-UNSIGNED-PAYLOAD-TRAILER") => SignableBody::StreamingUnsignedPayloadTrailer,
+        Some(literal) => SignableBody::Precomputed(literal.to_owned()),
+        None if spec.unsigned_payload
+            || (spec.service == "s3" && spec.presign_expires.is_some()) =>
+        {
+            SignableBody::UnsignedPayload
+        }
+        None => SignableBody::Bytes(&spec.body),
     };
     let signable = SignableRequest::new(
         &spec.method,

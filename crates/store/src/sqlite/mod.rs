@@ -12,7 +12,7 @@
 //! - At every group commit: SQLite appends the batch's pages to `tessera.db-wal` and fsyncs it
 //!   before `COMMIT` returns; the writer answers the batch's callers only after that. One fsync
 //!   (two right after a checkpoint reset the WAL, whose header is synced too) covers up to
-//!   [`writer::MAX_BATCH`] jobs. Nothing is acknowledged that is only in the page cache.
+//!   [`crate::writer_thread::MAX_BATCH`] jobs. Nothing is acknowledged that is only in the page cache.
 //! - At checkpoints: SQLite's automatic checkpoint (once the WAL passes 1000 pages, run by the
 //!   writer at the end of a commit, before that batch is answered) and the final one when the last
 //!   connection closes fsync the WAL, copy pages into `tessera.db`, and fsync `tessera.db` before
@@ -32,11 +32,13 @@ use std::sync::Arc;
 
 use rusqlite::{Connection, OpenFlags};
 
+use crate::counters::Counters;
 use crate::job::WriteJob;
+use crate::notify::Notifier;
 use crate::store::Backend;
+use crate::writer_thread::WriterHandle;
 use crate::{StoreError, StoreStats, Tx};
 use readers::ReadPool;
-use writer::{Counters, WriterHandle};
 
 /// Read-only connections kept for concurrent reads. Small: the machine has few cores and reads of
 /// small records are short.
@@ -51,7 +53,9 @@ pub(crate) struct SqliteBackend {
 }
 
 impl SqliteBackend {
-    pub(crate) fn open(dir: &Path) -> Result<Self, StoreError> {
+    /// Opens the database; committed notifications are delivered in-process through `notifier`
+    /// (an embedded database has no other nodes to tell).
+    pub(crate) fn open(dir: &Path, notifier: Arc<Notifier>) -> Result<Self, StoreError> {
         let path = files::prepare(dir)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(&path, flags)?;
@@ -59,7 +63,7 @@ impl SqliteBackend {
         schema::migrate(&mut conn)?;
         files::restrict_sidecars(&path)?;
         let counters = Arc::new(Counters::default());
-        let writer = WriterHandle::spawn(conn, Arc::clone(&counters))?;
+        let writer = writer::spawn(conn, Arc::clone(&counters), notifier)?;
         Ok(SqliteBackend {
             readers: ReadPool::new(path, READ_CONNECTIONS),
             writer,

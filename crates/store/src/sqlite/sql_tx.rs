@@ -1,13 +1,18 @@
-//! [`Tx`] over a SQLite connection that already has a transaction open. Owns the SQL for the four
-//! operations; must never begin, commit or roll back (the writer and the read pool do that).
+//! [`Tx`] over a SQLite connection that already has a transaction open. Owns the SQL for the
+//! operations and collects the transaction's notifications; must never begin, commit or roll back
+//! (the writer and the read pool do that), nor deliver a notification (the writer does, after
+//! the commit).
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::{Namespace, StoreError, Tx};
+use crate::{notify, Namespace, StoreError, Tx};
 
 pub(crate) struct SqlTx<'c> {
     conn: &'c Connection,
     writable: bool,
+    /// Notifications of this job, in order; the writer delivers them after the commit if the job
+    /// is kept.
+    notifications: Vec<(Namespace, String)>,
 }
 
 impl<'c> SqlTx<'c> {
@@ -15,6 +20,7 @@ impl<'c> SqlTx<'c> {
         SqlTx {
             conn,
             writable: true,
+            notifications: Vec::new(),
         }
     }
 
@@ -22,7 +28,12 @@ impl<'c> SqlTx<'c> {
         SqlTx {
             conn,
             writable: false,
+            notifications: Vec::new(),
         }
+    }
+
+    pub(crate) fn into_notifications(self) -> Vec<(Namespace, String)> {
+        self.notifications
     }
 
     fn check_writable(&self) -> Result<(), StoreError> {
@@ -97,5 +108,20 @@ impl Tx for SqlTx<'_> {
             }
         }
         Ok(out)
+    }
+
+    fn count_range(&mut self, ns: Namespace, from: &str, to: &str) -> Result<u64, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM kv WHERE ns = ?1 AND key >= ?2 AND key < ?3")?;
+        let count: i64 = stmt.query_row((ns, from, to), |row| row.get(0))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    fn notify(&mut self, channel: Namespace, payload: &str) -> Result<(), StoreError> {
+        self.check_writable()?;
+        notify::validate(channel, payload)?;
+        self.notifications.push((channel, payload.to_owned()));
+        Ok(())
     }
 }

@@ -1,0 +1,180 @@
+//! Who an S3 request comes from and whether it may do what it asks.
+//!
+//! A request without any signature is anonymous and only a bucket policy can let it in. A signed
+//! one is authenticated as for every service (S3's own error codes) and then authorized like any
+//! other request, with the bucket's policy as the resource policy and the bucket owner's account
+//! deciding whether the request is cross-account.
+
+use crate::app::App;
+use crate::audit::AuditRecord;
+use crate::auth::{authenticate_signed, AuthError, Caller};
+use crate::authorize::{authorize, authorize_anonymous, AuthzRequest, ResourcePolicy};
+use crate::classify::Service;
+use crate::incoming::Incoming;
+use tessera_protocol::{AwsError, QueryParams};
+use tessera_s3::{S3Caller, S3Request};
+use tessera_sigv::chunked::ChunkSigning;
+use tessera_sigv::ParsedAuth;
+
+/// The authenticated caller, in the forms the later steps need.
+pub struct Verified {
+    /// `None` for an anonymous request.
+    pub caller: Option<Caller>,
+    /// The signature's form (for `s3:signatureversion` and which body checks apply).
+    pub signature: Option<ParsedAuth>,
+    /// The seed of an `aws-chunked` body's chunk signatures (SigV4 header signatures only).
+    pub chunk_signing: Option<ChunkSigning>,
+    /// The caller as the S3 service sees it (owner ids for new buckets and objects).
+    pub s3_caller: S3Caller,
+}
+
+pub async fn authenticate(app: &App, head: &Incoming) -> Result<Verified, AwsError> {
+    // S3's payload hash comes from the request itself (see `tessera_sigv::verify`); the body is
+    // checked against it while it streams.
+    match authenticate_signed(app, head, None, Service::S3, "").await {
+        Ok((caller, signature, verified)) => {
+            let account = caller.principal.account();
+            let (canonical_id, display_name) = app.canonical_identity(account).await?;
+            let s3_caller = S3Caller {
+                account: account.clone(),
+                principal_arn: caller.principal.arn(),
+                canonical_id,
+                display_name,
+                anonymous: false,
+            };
+            Ok(Verified {
+                caller: Some(caller),
+                signature: Some(signature),
+                chunk_signing: verified.chunk_signing().cloned(),
+                s3_caller,
+            })
+        }
+        Err(AuthError::Missing) => Ok(Verified {
+            caller: None,
+            signature: None,
+            chunk_signing: None,
+            s3_caller: S3Caller {
+                account: app.default_account().clone(),
+                principal_arn: String::new(),
+                canonical_id: "65a011a29cdf8ec533ec3d1ccaae921c".to_owned(),
+                display_name: "anonymous".to_owned(),
+                anonymous: true,
+            },
+        }),
+        Err(e) => {
+            let err = e.to_s3_aws();
+            app.audit().record(&AuditRecord::auth_failure(
+                Service::S3,
+                "",
+                head.remote,
+                "",
+                &err,
+            ));
+            Err(err)
+        }
+    }
+}
+
+/// Allows the request or returns S3's `AccessDenied`.
+pub async fn authorize_request(
+    app: &App,
+    head: &Incoming,
+    verified: &Verified,
+    request: &S3Request,
+    request_id: &str,
+) -> Result<(), AwsError> {
+    let iam_action = request.iam_action();
+    let resource = request.resource_arn();
+    let bucket = match request.bucket() {
+        Some(name) => app.s3().bucket_policy(name).await.map_err(|e| e.to_aws())?,
+        None => None,
+    };
+    let bucket_arn = request
+        .bucket()
+        .map(|b| format!("arn:aws:s3:::{b}"))
+        .unwrap_or_default();
+    let owner = bucket.as_ref().map(|b| b.owner.to_string());
+    let policy = bucket.as_ref().zip(owner.as_deref()).map(|(b, owner)| ResourcePolicy {
+        document: b.policy.as_deref(),
+        account: owner,
+        owner_arn: &bucket_arn,
+    });
+    let conditions = conditions(head, verified);
+    let decision = match &verified.caller {
+        None => {
+            let decision =
+                authorize_anonymous(app, iam_action, &resource, policy, head.remote, &conditions);
+            app.audit().record(&AuditRecord::anonymous(
+                Service::S3,
+                request.operation().name(),
+                head.remote,
+                request_id,
+                &decision,
+            ));
+            decision
+        }
+        Some(caller) => {
+            let params = QueryParams::default();
+            let decision = authorize(
+                app,
+                &AuthzRequest {
+                    caller,
+                    service: Service::S3,
+                    action: iam_action.strip_prefix("s3:").unwrap_or(iam_action),
+                    params: &params,
+                    remote: head.remote,
+                    mfa: false,
+                    resource: Some(&resource),
+                    resource_policy: policy,
+                    conditions: &conditions,
+                },
+            )
+            .await?;
+            app.audit().record(&AuditRecord::decision(
+                Service::S3,
+                request.operation().name(),
+                head.remote,
+                request_id,
+                caller,
+                &decision,
+            ));
+            decision
+        }
+    };
+    if decision.allowed {
+        Ok(())
+    } else {
+        // S3 says only "Access Denied"; the decision's reason is in the audit log.
+        Err(AwsError::new("AccessDenied", 403, "Access Denied"))
+    }
+}
+
+/// S3's condition keys that come from the request itself.
+fn conditions(head: &Incoming, verified: &Verified) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Ok(params) = QueryParams::parse(head.query.as_bytes()) {
+        for (param, key) in [
+            ("prefix", "s3:prefix"),
+            ("delimiter", "s3:delimiter"),
+            ("max-keys", "s3:max-keys"),
+        ] {
+            if let Some(v) = params.get(param) {
+                out.push((key, v.to_owned()));
+            }
+        }
+    }
+    if let Some(sig) = &verified.signature {
+        let (version, auth_type) = match sig.scheme {
+            tessera_sigv::Scheme::V4Header => ("AWS4-HMAC-SHA256", "REST-HEADER"),
+            tessera_sigv::Scheme::V4Presigned => ("AWS4-HMAC-SHA256", "REST-QUERY-STRING"),
+            tessera_sigv::Scheme::V2S3Presigned => ("AWS", "REST-QUERY-STRING"),
+            _ => ("AWS", "REST-HEADER"),
+        };
+        out.push(("s3:signatureversion", version.to_owned()));
+        out.push(("s3:authType", auth_type.to_owned()));
+    }
+    if let Some(v) = head.header("x-amz-content-sha256") {
+        out.push(("s3:x-amz-content-sha256", v.to_owned()));
+    }
+    out
+}
