@@ -88,7 +88,10 @@ async fn seed_listings_with_assumed_role_credentials() {
         keys.extend(page.contents().iter().map(|o| o.key().unwrap().to_owned()));
     }
     assert_eq!(page_count, 3);
-    assert_eq!(keys, (0..12).map(|i| format!("k{i:02}")).collect::<Vec<_>>());
+    assert_eq!(
+        keys,
+        (0..12).map(|i| format!("k{i:02}")).collect::<Vec<_>>()
+    );
     let err = client
         .get_object()
         .bucket("seed")
@@ -139,10 +142,10 @@ async fn checksums_round_trip_and_are_validated() {
 async fn multipart_upload_with_the_sdk() {
     let server = TestServer::start();
     let s3 = server.s3_with(&server.root_creds());
-    s3.create_bucket().bucket("mp").send().await.unwrap();
+    s3.create_bucket().bucket("mpu").send().await.unwrap();
     let upload = s3
         .create_multipart_upload()
-        .bucket("mp")
+        .bucket("mpu")
         .key("big")
         .send()
         .await
@@ -153,7 +156,7 @@ async fn multipart_upload_with_the_sdk() {
     for (n, body) in [(1, part.clone()), (2, b"tail".to_vec())] {
         let out = s3
             .upload_part()
-            .bucket("mp")
+            .bucket("mpu")
             .key("big")
             .upload_id(id)
             .part_number(n)
@@ -170,17 +173,21 @@ async fn multipart_upload_with_the_sdk() {
     }
     let done = s3
         .complete_multipart_upload()
-        .bucket("mp")
+        .bucket("mpu")
         .key("big")
         .upload_id(id)
-        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        )
         .send()
         .await
         .unwrap();
     assert!(done.e_tag().unwrap().ends_with("-2\""));
     let got = s3
         .get_object()
-        .bucket("mp")
+        .bucket("mpu")
         .key("big")
         .range("bytes=5242878-5242883")
         .send()
@@ -190,7 +197,7 @@ async fn multipart_upload_with_the_sdk() {
     assert_eq!(body.as_ref(), &[7, 7, b't', b'a', b'i', b'l']);
     let err = s3
         .get_object()
-        .bucket("mp")
+        .bucket("mpu")
         .key("missing")
         .send()
         .await
@@ -261,7 +268,10 @@ async fn kill_9_keeps_acknowledged_objects_whole() {
             .await
             .unwrap_or_else(|e| panic!("acknowledged obj-{i} is missing: {e:?}"));
         let body = got.body.collect().await.unwrap().into_bytes();
-        assert!(body.as_ref() == body_of(*i).as_slice(), "obj-{i} is not intact");
+        assert!(
+            body.as_ref() == body_of(*i).as_slice(),
+            "obj-{i} is not intact"
+        );
     }
     let listed = s3
         .list_objects_v2()

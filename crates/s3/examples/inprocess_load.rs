@@ -33,7 +33,13 @@ async fn send(s3: &S3, caller: &S3Caller, method: http::Method, path: &str, body
     }
 }
 
-async fn phase(s3: &S3, caller: &S3Caller, method: http::Method, size: usize, per_task: usize) -> f64 {
+async fn phase(
+    s3: &S3,
+    caller: &S3Caller,
+    method: http::Method,
+    size: usize,
+    per_task: usize,
+) -> f64 {
     let body = Bytes::from(vec![7u8; size]);
     let start = Instant::now();
     let mut handles = Vec::new();
@@ -41,8 +47,19 @@ async fn phase(s3: &S3, caller: &S3Caller, method: http::Method, size: usize, pe
         let (s3, caller, body, method) = (s3.clone(), caller.clone(), body.clone(), method.clone());
         handles.push(tokio::spawn(async move {
             for i in 0..per_task {
-                let b = if method == http::Method::PUT { body.clone() } else { Bytes::new() };
-                send(&s3, &caller, method.clone(), &format!("/bench/o{size}-{t}-{i}"), b).await;
+                let b = if method == http::Method::PUT {
+                    body.clone()
+                } else {
+                    Bytes::new()
+                };
+                send(
+                    &s3,
+                    &caller,
+                    method.clone(),
+                    &format!("/bench/o{size}-{t}-{i}"),
+                    b,
+                )
+                .await;
             }
         }));
     }

@@ -48,6 +48,7 @@ pub(crate) async fn delete_objects(
     let raw = read_small(req, body, xml_in::MAX_DOC).await?;
     let parsed = parse_delete(&raw)?;
     let keys = parsed.keys.clone();
+    let denied = req.denied_keys.clone();
     let (results, garbage) = s
         .store
         .write(move |tx| {
@@ -55,6 +56,10 @@ pub(crate) async fn delete_objects(
             let mut results = Vec::new();
             let mut garbage = Vec::new();
             for key in keys {
+                if denied.contains(&key) {
+                    results.push((key, Some(S3Error::access_denied())));
+                    continue;
+                }
                 if let Err(e) = names::check_key(&key) {
                     results.push((key, Some(e)));
                     continue;

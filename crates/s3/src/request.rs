@@ -93,11 +93,19 @@ pub struct S3Request {
     pub(crate) key: Option<String>,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: HeaderMap,
+    /// DeleteObjects: keys the caller may not delete (decided per key by the server), reported
+    /// as `AccessDenied` entries while the others are deleted, as S3 does.
+    pub(crate) denied_keys: std::collections::HashSet<String>,
 }
 
 impl S3Request {
     pub fn operation(&self) -> Operation {
         self.op
+    }
+
+    /// Marks the keys of a DeleteObjects request that the caller is not allowed to delete.
+    pub fn deny_keys(&mut self, keys: impl IntoIterator<Item = String>) {
+        self.denied_keys.extend(keys);
     }
 
     pub fn iam_action(&self) -> &'static str {
@@ -340,5 +348,6 @@ pub(crate) fn route(
         key,
         query,
         headers: headers.clone(),
+        denied_keys: std::collections::HashSet::new(),
     })
 }

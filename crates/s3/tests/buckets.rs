@@ -293,7 +293,9 @@ async fn routing_styles_actions_and_arns() {
     let r = route("GET", "b.s3.localhost", "/", "").unwrap();
     assert_eq!((r.bucket(), r.key()), (Some("b"), None));
     assert_eq!(
-        route("GET", "localhost", "/b", "lifecycle").unwrap_err().code(),
+        route("GET", "localhost", "/b", "lifecycle")
+            .unwrap_err()
+            .code(),
         "NotImplemented"
     );
     assert_eq!(

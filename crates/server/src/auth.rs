@@ -227,7 +227,8 @@ async fn session_credentials(
         .ok_or(AuthError::UnknownAccessKey)?;
     let claims = app
         .sts()
-        .unseal(token)
+        .unseal_fresh(token)
+        .await
         .map_err(|_| AuthError::InvalidToken)?;
     if claims.access_key_id != parsed.access_key_id {
         return Err(AuthError::InvalidToken);

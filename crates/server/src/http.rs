@@ -7,8 +7,8 @@
 use crate::app::App;
 use crate::classify::{self, Route, Service};
 use crate::dispatch;
-use crate::respond::{error_response, new_request_id, Body};
 use crate::incoming::{Incoming, ReadError};
+use crate::respond::{error_response, new_request_id, Body};
 use anyhow::{Context, Result};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -143,9 +143,11 @@ fn read_error(e: &ReadError) -> hyper::Response<Body> {
         ReadError::TooManyHeaders => {
             AwsError::new("InvalidHeader", 400, "The request has too many headers")
         }
-        ReadError::Body(e) => {
-            AwsError::new("IncompleteBody", 400, format!("The request body could not be read: {e}"))
-        }
+        ReadError::Body(e) => AwsError::new(
+            "IncompleteBody",
+            400,
+            format!("The request body could not be read: {e}"),
+        ),
     };
     error_response(Route::Query(Service::Iam), &err, &new_request_id())
 }

@@ -55,9 +55,7 @@ pub async fn verify(app: &App, caller: &Caller, params: &QueryParams) -> Result<
         .iam()
         .verify_mfa_code(caller.principal.account(), serial, &owner, code)
         .await
-        .map_err(|e| {
-            crate::respond::internal_failure(format_args!("checking an MFA code: {e}"))
-        })?;
+        .map_err(|e| crate::respond::internal_failure(format_args!("checking an MFA code: {e}")))?;
     if ok {
         Ok(true)
     } else {

@@ -101,7 +101,9 @@ pub(crate) fn parse_header(req: &Request<'_>, value: &str) -> Result<ParsedAuth,
         access_key_id: access_key_id.to_owned(),
         region: None,
         service: Some("s3".to_owned()),
-        security_token: req.single_header("x-amz-security-token")?.map(str::to_owned),
+        security_token: req
+            .single_header("x-amz-security-token")?
+            .map(str::to_owned),
         signed_at: Some(signed_at.into()),
         expires_at: None,
         proof: Proof::V2S3(S3V2Proof {
@@ -164,9 +166,9 @@ pub(crate) fn parse_presigned(req: &Request<'_>) -> Result<ParsedAuth, SigError>
             "AWSAccessKeyId must not be empty".into(),
         ));
     }
-    let seconds: u64 = expires.parse().map_err(|_| {
-        SigError::InvalidDate(format!("Invalid Expires '{}'", printable(&expires)))
-    })?;
+    let seconds: u64 = expires
+        .parse()
+        .map_err(|_| SigError::InvalidDate(format!("Invalid Expires '{}'", printable(&expires))))?;
     let expires_at = UNIX_EPOCH
         .checked_add(Duration::from_secs(seconds))
         .ok_or_else(|| SigError::InvalidDate("Expires is out of range".into()))?;
@@ -369,7 +371,8 @@ mod tests {
             date_line: date.to_owned(),
             presigned: false,
         };
-        let expected = "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/awsexamplebucket1/photos/puppy.jpg";
+        let expected =
+            "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/awsexamplebucket1/photos/puppy.jpg";
         assert_eq!(
             string_to_sign(&req, &proof, "/awsexamplebucket1/photos/puppy.jpg"),
             expected
@@ -419,7 +422,10 @@ mod tests {
         let signature = STANDARD.encode(sign(SECRET, string));
         let query = format!(
             "AWSAccessKeyId=AKID&Expires=1175139620&x-amz-security-token=tok%20en&Signature={}",
-            signature.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+            signature
+                .replace('+', "%2B")
+                .replace('/', "%2F")
+                .replace('=', "%3D")
         );
         let headers = [("host", "localhost:4566")];
         let req = request("GET", "/bucket/key", &query, &headers);

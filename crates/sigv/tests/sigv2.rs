@@ -260,10 +260,7 @@ fn s3_style_sigv2_is_not_mistaken_for_query_sigv2() {
         form_params: None,
     };
     // S3's dialect needs a Date (or x-amz-date) header.
-    assert!(matches!(
-        parse(&req),
-        Err(SigError::IncompleteSignature(_))
-    ));
+    assert!(matches!(parse(&req), Err(SigError::IncompleteSignature(_))));
     let presigned = Request {
         query: "AWSAccessKeyId=AKIDEXAMPLE&Expires=1141889120&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D",
         headers: &header[..1],

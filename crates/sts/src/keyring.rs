@@ -5,7 +5,10 @@
 //! session they can have sealed has expired: [`MAX_SESSION`] after their successor was created.
 //! Each key is stored wrapped (AES-256-GCM under the master key, its id as associated data), so a
 //! copy of the database alone cannot forge or read tokens. Rotation is a write transaction that
-//! re-reads the ring, so two nodes rotating at once create one key, not two.
+//! first takes the rotation lock record (a row lock on PostgreSQL) and then re-reads the ring, so
+//! two nodes rotating at once create one key, not two. A node that meets a token sealed by a key
+//! it does not hold yet (another node rotated) reloads the ring, at most once per
+//! [`RELOAD_INTERVAL`], so forged key ids cannot turn into a stream of store reads.
 
 use crate::StsError;
 use base64::Engine;
@@ -16,6 +19,10 @@ use tessera_store::{Store, Tx};
 use tessera_token::{unwrap_key, wrap_key, KeyRing, MasterKey, SealingKey};
 
 const NS: &str = "sts.keyring";
+/// One record whose lock serializes rotations across nodes.
+const LOCK_NS: &str = "sts.keyring-lock";
+/// The least time between two reloads prompted by unknown key ids.
+pub const RELOAD_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 /// How long a key seals new sessions before its successor takes over.
 pub const ROTATE_AFTER: u64 = 24 * 3600;
 /// The longest session STS issues (GetSessionToken / GetFederationToken: 36 hours).
@@ -35,6 +42,7 @@ pub struct KeyRingManager {
     store: Store,
     master: Arc<MasterKey>,
     ring: RwLock<Arc<KeyRing>>,
+    last_reload: parking_lot::Mutex<Option<std::time::Instant>>,
 }
 
 impl KeyRingManager {
@@ -58,6 +66,7 @@ impl KeyRingManager {
             store,
             master,
             ring: RwLock::new(Arc::new(ring)),
+            last_reload: parking_lot::Mutex::new(None),
         })
     }
 
@@ -78,6 +87,9 @@ impl KeyRingManager {
         let (stored, rotated) = self
             .store
             .write(move |tx| {
+                // Taken first: a concurrent rotation on another node waits here, then sees ours.
+                tx.get(LOCK_NS, "rotation")?;
+                tx.put(LOCK_NS, "rotation", &now.to_be_bytes())?;
                 let mut keys = load_all(tx)?;
                 let newest = keys.iter().max_by_key(|k| k.id).cloned();
                 let mut rotated = false;
@@ -107,6 +119,23 @@ impl KeyRingManager {
             .await?;
         *self.ring.write() = Arc::new(build_ring(&stored, &self.master)?);
         Ok(rotated)
+    }
+}
+
+impl KeyRingManager {
+    /// Re-reads the ring from the store (another node rotated), unless that happened less than
+    /// [`RELOAD_INTERVAL`] ago. Returns whether it reloaded.
+    pub async fn reload_if_allowed(&self) -> Result<bool, StsError> {
+        {
+            let mut last = self.last_reload.lock();
+            if last.is_some_and(|t| t.elapsed() < RELOAD_INTERVAL) {
+                return Ok(false);
+            }
+            *last = Some(std::time::Instant::now());
+        }
+        let stored = self.store.read(|tx| load_all(tx)).await?;
+        *self.ring.write() = Arc::new(build_ring(&stored, &self.master)?);
+        Ok(true)
     }
 }
 

@@ -192,6 +192,24 @@ impl Sts {
         tessera_token::unseal(token, &self.inner.keys.ring())
     }
 
+    /// [`Sts::unseal`], but a token sealed by a key newer than this node's ring (another node
+    /// rotated) reloads the ring once and tries again.
+    pub async fn unseal_fresh(&self, token: &str) -> Result<SessionClaims, TokenError> {
+        match self.unseal(token) {
+            Err(TokenError::UnknownKey(id)) if id > self.inner.keys.ring().current().id => {
+                match self.inner.keys.reload_if_allowed().await {
+                    Ok(true) => self.unseal(token),
+                    Ok(false) => Err(TokenError::UnknownKey(id)),
+                    Err(e) => {
+                        tracing::warn!("reloading the key ring: {e}");
+                        Err(TokenError::UnknownKey(id))
+                    }
+                }
+            }
+            other => other,
+        }
+    }
+
     /// Seals the JSON description of a denied request into the opaque message that
     /// `DecodeAuthorizationMessage` opens.
     pub fn seal_authorization_message(&self, decoded_json: &str) -> String {

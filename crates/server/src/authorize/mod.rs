@@ -117,7 +117,9 @@ pub async fn authorize(app: &App, req: &AuthzRequest<'_>) -> Result<Decision, Aw
     // Authentication operations are not subject to policies (AWS: "No permissions are required
     // for a user to get a session token").
     match full_action.as_str() {
-        "sts:GetCallerIdentity" => return Ok(Decision::allow("GetCallerIdentity is always allowed")),
+        "sts:GetCallerIdentity" => {
+            return Ok(Decision::allow("GetCallerIdentity is always allowed"))
+        }
         "sts:GetSessionToken" if req.caller.session.is_none() => {
             return Ok(Decision::allow(
                 "GetSessionToken needs no permission (an authentication operation)",

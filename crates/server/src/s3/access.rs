@@ -75,7 +75,8 @@ pub async fn authenticate(app: &App, head: &Incoming) -> Result<Verified, AwsErr
     }
 }
 
-/// Allows the request or returns S3's `AccessDenied`.
+/// Allows the request or returns S3's `AccessDenied`. A copy also needs `s3:GetObject` on its
+/// source (with the source bucket's policy).
 pub async fn authorize_request(
     app: &App,
     head: &Incoming,
@@ -83,69 +84,151 @@ pub async fn authorize_request(
     request: &S3Request,
     request_id: &str,
 ) -> Result<(), AwsError> {
-    let iam_action = request.iam_action();
-    let resource = request.resource_arn();
-    let bucket = match request.bucket() {
-        Some(name) => app.s3().bucket_policy(name).await.map_err(|e| e.to_aws())?,
-        None => None,
-    };
-    let bucket_arn = request
-        .bucket()
-        .map(|b| format!("arn:aws:s3:::{b}"))
-        .unwrap_or_default();
-    let owner = bucket.as_ref().map(|b| b.owner.to_string());
-    let policy = bucket.as_ref().zip(owner.as_deref()).map(|(b, owner)| ResourcePolicy {
-        document: b.policy.as_deref(),
-        account: owner,
-        owner_arn: &bucket_arn,
-    });
     let conditions = conditions(head, verified);
-    let decision = match &verified.caller {
-        None => {
-            let decision =
-                authorize_anonymous(app, iam_action, &resource, policy, head.remote, &conditions);
-            app.audit().record(&AuditRecord::anonymous(
-                Service::S3,
-                request.operation().name(),
-                head.remote,
-                request_id,
-                &decision,
-            ));
-            decision
-        }
-        Some(caller) => {
-            let params = QueryParams::default();
-            let decision = authorize(
-                app,
-                &AuthzRequest {
-                    caller,
-                    service: Service::S3,
-                    action: iam_action.strip_prefix("s3:").unwrap_or(iam_action),
-                    params: &params,
-                    remote: head.remote,
-                    mfa: false,
-                    resource: Some(&resource),
-                    resource_policy: policy,
-                    conditions: &conditions,
-                },
-            )
-            .await?;
-            app.audit().record(&AuditRecord::decision(
-                Service::S3,
-                request.operation().name(),
-                head.remote,
-                request_id,
-                caller,
-                &decision,
-            ));
-            decision
-        }
+    let check = Check {
+        app,
+        head,
+        verified,
+        request_id,
+        event: request.operation().name(),
+        conditions: &conditions,
     };
-    if decision.allowed {
-        Ok(())
-    } else {
-        // S3 says only "Access Denied"; the decision's reason is in the audit log.
-        Err(AwsError::new("AccessDenied", 403, "Access Denied"))
+    if !check
+        .allows(
+            request.iam_action(),
+            &request.resource_arn(),
+            request.bucket(),
+        )
+        .await?
+    {
+        return Err(access_denied());
+    }
+    if let Some((bucket, key)) = request.copy_source() {
+        let source = format!("arn:aws:s3:::{bucket}/{key}");
+        if !check.allows("s3:GetObject", &source, Some(&bucket)).await? {
+            return Err(access_denied());
+        }
+    }
+    Ok(())
+}
+
+/// DeleteObjects is authorized per key, as S3 does: returns the keys the caller may not delete.
+pub async fn denied_keys(
+    app: &App,
+    head: &Incoming,
+    verified: &Verified,
+    bucket: &str,
+    keys: &[String],
+    request_id: &str,
+) -> Result<Vec<String>, AwsError> {
+    let conditions = conditions(head, verified);
+    let check = Check {
+        app,
+        head,
+        verified,
+        request_id,
+        event: "DeleteObjects",
+        conditions: &conditions,
+    };
+    let mut denied = Vec::new();
+    for key in keys {
+        let arn = format!("arn:aws:s3:::{bucket}/{key}");
+        if !check.allows("s3:DeleteObject", &arn, Some(bucket)).await? {
+            denied.push(key.clone());
+        }
+    }
+    Ok(denied)
+}
+
+fn access_denied() -> AwsError {
+    // S3 says only "Access Denied"; the decision's reason is in the audit log.
+    AwsError::new("AccessDenied", 403, "Access Denied")
+}
+
+/// One request's fixed inputs to several authorization checks.
+struct Check<'a> {
+    app: &'a App,
+    head: &'a Incoming,
+    verified: &'a Verified,
+    request_id: &'a str,
+    event: &'a str,
+    conditions: &'a [(&'static str, String)],
+}
+
+impl Check<'_> {
+    /// Whether `iam_action` on `resource` is allowed, with `bucket`'s policy as the resource
+    /// policy and its owner deciding whether the request is cross-account; audited.
+    async fn allows(
+        &self,
+        iam_action: &str,
+        resource: &str,
+        bucket: Option<&str>,
+    ) -> Result<bool, AwsError> {
+        let app = self.app;
+        let info = match bucket {
+            Some(name) => app.s3().bucket_policy(name).await.map_err(|e| e.to_aws())?,
+            None => None,
+        };
+        let bucket_arn = bucket
+            .map(|b| format!("arn:aws:s3:::{b}"))
+            .unwrap_or_default();
+        let owner = info.as_ref().map(|b| b.owner.to_string());
+        let policy = info
+            .as_ref()
+            .zip(owner.as_deref())
+            .map(|(b, owner)| ResourcePolicy {
+                document: b.policy.as_deref(),
+                account: owner,
+                owner_arn: &bucket_arn,
+            });
+        let decision = match &self.verified.caller {
+            None => {
+                let decision = authorize_anonymous(
+                    app,
+                    iam_action,
+                    resource,
+                    policy,
+                    self.head.remote,
+                    self.conditions,
+                );
+                app.audit().record(&AuditRecord::anonymous(
+                    Service::S3,
+                    self.event,
+                    self.head.remote,
+                    self.request_id,
+                    &decision,
+                ));
+                decision
+            }
+            Some(caller) => {
+                let params = QueryParams::default();
+                let decision = authorize(
+                    app,
+                    &AuthzRequest {
+                        caller,
+                        service: Service::S3,
+                        action: iam_action.strip_prefix("s3:").unwrap_or(iam_action),
+                        params: &params,
+                        remote: self.head.remote,
+                        mfa: false,
+                        resource: Some(resource),
+                        resource_policy: policy,
+                        conditions: self.conditions,
+                    },
+                )
+                .await?;
+                app.audit().record(&AuditRecord::decision(
+                    Service::S3,
+                    self.event,
+                    self.head.remote,
+                    self.request_id,
+                    caller,
+                    &decision,
+                ));
+                decision
+            }
+        };
+        Ok(decision.allowed)
     }
 }
 

@@ -51,10 +51,13 @@ pub fn stream(
         pending: VecDeque::new(),
         done: false,
     };
-    Ok(Box::pin(futures_util::stream::unfold(pump, |mut pump| async move {
-        let item = pump.next().await?;
-        Some((item, pump))
-    })))
+    Ok(Box::pin(futures_util::stream::unfold(
+        pump,
+        |mut pump| async move {
+            let item = pump.next().await?;
+            Some((item, pump))
+        },
+    )))
 }
 
 fn check_for(head: &Incoming, verified: &Verified) -> Result<Check, AwsError> {
@@ -206,4 +209,35 @@ fn timeout() -> BodyError {
         message: "Your socket connection to the server was not read from or written to within the timeout period.".to_owned(),
         status: 400,
     }
+}
+
+/// Reads a small body whole (at most `limit` data bytes), keeping its frames (data and
+/// trailers) so that the service can be handed the very same body with [`replay`].
+pub async fn buffer_small(
+    mut body: RequestBody,
+    limit: usize,
+) -> Result<(Vec<BodyFrame>, Vec<u8>), BodyError> {
+    use futures_util::StreamExt;
+    let mut frames = Vec::new();
+    let mut data = Vec::new();
+    while let Some(frame) = body.next().await {
+        let frame = frame?;
+        if let BodyFrame::Data(bytes) = &frame {
+            if data.len() + bytes.len() > limit {
+                return Err(BodyError {
+                    code: "MaxMessageLengthExceeded",
+                    message: "Your request was too big.".to_owned(),
+                    status: 400,
+                });
+            }
+            data.extend_from_slice(bytes);
+        }
+        frames.push(frame);
+    }
+    Ok((frames, data))
+}
+
+/// A body made of frames already read.
+pub fn replay(frames: Vec<BodyFrame>) -> RequestBody {
+    Box::pin(futures_util::stream::iter(frames.into_iter().map(Ok)))
 }

@@ -32,10 +32,9 @@ pub async fn handle(
     let origin = head.header("origin").map(str::to_owned);
     let (response, bucket) = match serve(app, &head, &parts, body, &request_id).await {
         Ok((response, bucket)) => (response, bucket),
-        Err((err, resource, bucket)) => (
-            reply::error(&err, &resource, &request_id, is_head),
-            bucket,
-        ),
+        Err((err, resource, bucket)) => {
+            (reply::error(&err, &resource, &request_id, is_head), bucket)
+        }
     };
     let response = match (origin, bucket) {
         (Some(origin), Some(bucket)) => {
@@ -79,7 +78,24 @@ async fn serve(
     access::authorize_request(app, head, &verified, &request, request_id)
         .await
         .map_err(fail)?;
-    let request_body = body::stream(head, &verified, body).map_err(fail)?;
+    let mut request = request;
+    let mut request_body = body::stream(head, &verified, body).map_err(fail)?;
+    if request.operation() == tessera_s3::Operation::DeleteObjects {
+        // Each key is authorized on its own: the document is read here (it is small and
+        // bounded), checked, and handed on unchanged.
+        let (frames, document) = body::buffer_small(request_body, tessera_s3::xml_in::MAX_DOC)
+            .await
+            .map_err(|e| fail(AwsError::new(e.code, e.status, e.message)))?;
+        if let (Some(bucket), Ok(parsed)) = (request.bucket(), tessera_s3::parse_delete(&document))
+        {
+            let denied =
+                access::denied_keys(app, head, &verified, bucket, &parsed.keys, request_id)
+                    .await
+                    .map_err(fail)?;
+            request.deny_keys(denied);
+        }
+        request_body = body::replay(frames);
+    }
     let answer = s3
         .call(&verified.s3_caller, request, request_body)
         .await

@@ -26,7 +26,8 @@ pub fn success(answer: S3Response, request_id: &str) -> Response<Body> {
                 Either::Right(StreamBody::new(frames).boxed_unsync())
             }
             Err(e) => {
-                let err = crate::respond::internal_failure(format_args!("opening object data: {e}"));
+                let err =
+                    crate::respond::internal_failure(format_args!("opening object data: {e}"));
                 return error(&err, "", request_id, false);
             }
         },
