@@ -23,6 +23,16 @@ pub enum BlobError {
     /// A blocking filesystem task could not run to completion (runtime shutting down).
     #[error("blob task failed: {0}")]
     Task(String),
+    /// The metadata store holding the chunks (the in-store backend) failed.
+    #[error("blob storage: {0}")]
+    Store(#[from] tessera_store::StoreError),
+    /// A stored chunk or blob record does not have the shape this crate wrote.
+    #[error("blob data is corrupt: {0}")]
+    Corrupt(String),
+    /// An unfinished blob was removed under its writer (a sweep found it idle for longer than the
+    /// grace period, or the writer failed earlier); the upload must start again.
+    #[error("unfinished blob {0} was discarded")]
+    Discarded(String),
 }
 
 impl BlobError {

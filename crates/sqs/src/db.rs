@@ -128,11 +128,14 @@ pub fn get<T: DeserializeOwned>(
     key: &str,
 ) -> Result<Option<T>, SqsError> {
     match tx.get(ns, key)? {
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| SqsError::Internal(format!("corrupt record {ns}/{key}: {e}"))),
+        Some(bytes) => decode(&bytes).map(Some),
         None => Ok(None),
     }
+}
+
+/// A stored record.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SqsError> {
+    serde_json::from_slice(bytes).map_err(|e| SqsError::Internal(format!("corrupt record: {e}")))
 }
 
 pub fn put<T: Serialize>(

@@ -56,6 +56,10 @@ pub enum SqsError {
     Serialization(String),
     #[error("{0}")]
     Internal(String),
+    /// The store aborted this request's transaction to break a deadlock with another node;
+    /// nothing was written, so the request may run again.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// awsJson1_0 errors are `com.amazonaws.sqs#<Shape>`.
@@ -134,7 +138,7 @@ impl SqsError {
             ),
             InvalidAction(_) => ("UnknownOperationException", "InvalidAction", 400),
             Serialization(_) => ("SerializationException", "SerializationException", 400),
-            Internal(_) => ("InternalError", "InternalError", 500),
+            Internal(_) | Conflict(_) => ("InternalError", "InternalError", 500),
         }
     }
 
@@ -154,7 +158,9 @@ impl SqsError {
     pub fn to_aws(&self, protocol: Protocol) -> AwsError {
         let (shape, query, status) = self.codes();
         let message = match self {
-            SqsError::Internal(_) => "We encountered an internal error. Please try again.".into(),
+            SqsError::Internal(_) | SqsError::Conflict(_) => {
+                "We encountered an internal error. Please try again.".into()
+            }
             SqsError::QueueDoesNotExist if protocol == Protocol::Query => {
                 "The specified queue does not exist for this wsdl version.".into()
             }
@@ -194,6 +200,10 @@ impl SqsError {
 
 impl From<tessera_store::StoreError> for SqsError {
     fn from(e: tessera_store::StoreError) -> Self {
+        if let tessera_store::StoreError::Conflict(detail) = e {
+            tracing::debug!("sqs transaction lost a deadlock: {detail}");
+            return SqsError::Conflict(detail);
+        }
         tracing::error!(error = %e, "sqs store failure");
         SqsError::Internal(e.to_string())
     }

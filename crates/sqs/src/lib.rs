@@ -65,6 +65,9 @@ pub struct SqsCaller {
     pub base_url: String,
 }
 
+/// How often a request runs when its transaction keeps losing deadlocks to other nodes.
+const CONFLICT_ATTEMPTS: usize = 3;
+
 /// The SQS service. Cheap to clone.
 #[derive(Clone)]
 pub struct Sqs {
@@ -181,6 +184,21 @@ impl Sqs {
 
     /// Executes an authorized request. ReceiveMessage waits up to its wait time (long poll).
     pub async fn call(&self, caller: &SqsCaller, req: SqsRequest) -> Result<SqsResponse, SqsError> {
+        // A transaction that lost a deadlock to another node wrote nothing: run it again.
+        for _ in 1..CONFLICT_ATTEMPTS {
+            match self.call_once(caller, req.clone()).await {
+                Err(SqsError::Conflict(_)) => continue,
+                other => return other,
+            }
+        }
+        self.call_once(caller, req).await
+    }
+
+    async fn call_once(
+        &self,
+        caller: &SqsCaller,
+        req: SqsRequest,
+    ) -> Result<SqsResponse, SqsError> {
         let inner = &self.inner;
         let queue = req.queue.clone().ok_or(SqsError::QueueDoesNotExist);
         let body = match req.op {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
-use tessera_store::Tx;
+use tessera_store::{TryGet, Tx};
 use tokio::time::Instant;
 
 use crate::attributes::RedrivePolicy;
@@ -161,7 +161,7 @@ async fn claim(
         })
         .await
         .inspect_err(|e| {
-            if matches!(e, SqsError::Internal(_)) {
+            if matches!(e, SqsError::Internal(_) | SqsError::Conflict(_)) {
                 inner.seq.commit_failed();
             }
         })?;
@@ -217,7 +217,13 @@ fn claim_standard(
                 if vis > ctx.now {
                     break 'scan;
                 }
-                let record = db::get::<MessageRecord>(tx, db::NS_MSG, &db::msg_key(&ctx.qid, seq))?;
+                // Another node claiming this very message right now: skip it rather than wait
+                // (waiting behind each other's batches is how two nodes deadlock).
+                let record = match tx.get_unless_locked(db::NS_MSG, &db::msg_key(&ctx.qid, seq))? {
+                    TryGet::Locked => continue,
+                    TryGet::Missing => None,
+                    TryGet::Found(bytes) => Some(db::decode::<MessageRecord>(&bytes)?),
+                };
                 // The record is the authority: drop index entries that no longer match it.
                 let Some(record) = record.filter(|m| db::vis_key(&ctx.qid, m, seq) == key) else {
                     tx.delete(db::NS_VIS, &key)?;

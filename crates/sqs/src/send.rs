@@ -95,7 +95,7 @@ pub async fn send(
             Ok(results)
         }
         Err(e) => {
-            if matches!(e, SqsError::Internal(_)) {
+            if matches!(e, SqsError::Internal(_) | SqsError::Conflict(_)) {
                 inner.seq.commit_failed();
             }
             if matches!(e, SqsError::QueueDoesNotExist) {

@@ -44,4 +44,4 @@ mod writer_thread;
 pub use error::StoreError;
 pub use notify::MAX_NOTIFY_PAYLOAD;
 pub use store::{Store, StoreStats};
-pub use tx::{Namespace, Tx};
+pub use tx::{Namespace, TryGet, Tx};

@@ -8,6 +8,16 @@ use crate::StoreError;
 /// `&'static str` so that namespaces are fixed names in code, never built from request input.
 pub type Namespace = &'static str;
 
+/// What [`Tx::get_unless_locked`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TryGet {
+    /// The value, now locked by this transaction (in a write transaction).
+    Found(Vec<u8>),
+    Missing,
+    /// Another transaction holds the row; its value is not read.
+    Locked,
+}
+
 /// Operations available inside a transaction. Synchronous: a transaction runs on the store's own
 /// thread (the writer thread or a blocking read thread), so a closure must not block on async work.
 ///
@@ -16,6 +26,12 @@ pub type Namespace = &'static str;
 pub trait Tx {
     /// The value stored under `key`, if any.
     fn get(&mut self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Like [`Tx::get`], but a row another transaction holds locked is reported as
+    /// [`TryGet::Locked`] instead of being waited for (PostgreSQL's `FOR UPDATE SKIP LOCKED`).
+    /// For work queues: a consumer skips what another node is claiming right now rather than
+    /// queueing behind it (and deadlocking with it). Embedded SQLite has one writer, so nothing
+    /// is ever locked there.
+    fn get_unless_locked(&mut self, ns: Namespace, key: &str) -> Result<TryGet, StoreError>;
     /// Stores `value` under `key`, replacing any previous value.
     fn put(&mut self, ns: Namespace, key: &str, value: &[u8]) -> Result<(), StoreError>;
     /// Returns whether the key existed.

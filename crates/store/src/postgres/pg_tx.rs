@@ -19,7 +19,7 @@ use postgres::types::ToSql;
 use postgres::Row;
 
 use super::connect::Session;
-use crate::{notify, Namespace, StoreError, Tx};
+use crate::{notify, Namespace, StoreError, TryGet, Tx};
 
 /// What a transaction may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +186,24 @@ impl Tx for PgTx<'_> {
         self.lock_key(ns, key)?;
         // A new statement, so a new snapshot: it sees a row committed while we waited.
         self.select_value(ns, key)
+    }
+
+    fn get_unless_locked(&mut self, ns: Namespace, key: &str) -> Result<TryGet, StoreError> {
+        check_key(ns, key)?;
+        if self.mode == Mode::Read {
+            return Ok(match self.query_opt(|s| &s.get, &[&ns, &key])? {
+                Some(row) => TryGet::Found(row.get(0)),
+                None => TryGet::Missing,
+            });
+        }
+        if let Some(row) = self.query_opt(|s| &s.get_skip_locked, &[&ns, &key])? {
+            return Ok(TryGet::Found(row.get(0)));
+        }
+        // Nothing came back: either there is no such row, or another transaction holds it.
+        Ok(match self.query_opt(|s| &s.get, &[&ns, &key])? {
+            Some(_) => TryGet::Locked,
+            None => TryGet::Missing,
+        })
     }
 
     fn put(&mut self, ns: Namespace, key: &str, value: &[u8]) -> Result<(), StoreError> {

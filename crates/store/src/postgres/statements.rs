@@ -11,6 +11,8 @@ pub(crate) struct Statements {
     /// Row-locking read for write transactions: under READ COMMITTED, a `get` blocked by another
     /// transaction's lock returns the value that transaction committed.
     pub(crate) get_for_update: Statement,
+    /// `get_unless_locked`: the row if no other transaction holds it, locked for us.
+    pub(crate) get_skip_locked: Statement,
     /// Serializes transactions on a key that has no row yet (there is nothing to lock).
     pub(crate) lock_key: Statement,
     /// One round trip for every `put`: update the row in place if it exists (which locks it);
@@ -44,6 +46,9 @@ impl Statements {
             get: client.prepare("SELECT value FROM kv WHERE ns = $1 AND key = $2")?,
             get_for_update: client
                 .prepare("SELECT value FROM kv WHERE ns = $1 AND key = $2 FOR UPDATE")?,
+            get_skip_locked: client.prepare(
+                "SELECT value FROM kv WHERE ns = $1 AND key = $2 FOR UPDATE SKIP LOCKED",
+            )?,
             lock_key: client.prepare("SELECT pg_advisory_xact_lock($1)")?,
             put: client.prepare(
                 "WITH updated AS (

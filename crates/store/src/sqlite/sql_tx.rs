@@ -5,7 +5,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::{notify, Namespace, StoreError, Tx};
+use crate::{notify, Namespace, StoreError, TryGet, Tx};
 
 pub(crate) struct SqlTx<'c> {
     conn: &'c Connection,
@@ -51,6 +51,14 @@ impl Tx for SqlTx<'_> {
             .conn
             .prepare_cached("SELECT value FROM kv WHERE ns = ?1 AND key = ?2")?;
         Ok(stmt.query_row((ns, key), |row| row.get(0)).optional()?)
+    }
+
+    fn get_unless_locked(&mut self, ns: Namespace, key: &str) -> Result<TryGet, StoreError> {
+        // One writer at a time: nothing is ever locked by someone else.
+        Ok(match self.get(ns, key)? {
+            Some(v) => TryGet::Found(v),
+            None => TryGet::Missing,
+        })
     }
 
     fn put(&mut self, ns: Namespace, key: &str, value: &[u8]) -> Result<(), StoreError> {
