@@ -81,7 +81,7 @@ fn run(mode: ChunkedMode, body: &[u8], piece: usize) -> Option<Output> {
 /// The body an SDK sends for `payload` in `mode`, with one checksum trailer where allowed.
 fn encode(mode: ChunkedMode, payload: &[u8], chunk: usize) -> Vec<u8> {
     let mut previous = hex::encode(SEED);
-    let mut sign = |text: String| {
+    let sign = |text: String| {
         let mut mac = Hmac::<Sha256>::new_from_slice(&KEY).expect("any key length");
         mac.update(text.as_bytes());
         hex::encode(mac.finalize().into_bytes())

@@ -128,7 +128,8 @@ impl Signed {
                 subs.push(((*name).to_owned(), (!value.is_empty()).then_some(value)));
             }
         }
-        subs.rotate_left(usize::from(c.byte()) % subs.len().max(1));
+        let turn = usize::from(c.byte()) % subs.len().max(1);
+        subs.rotate_left(turn);
         let content_type = c.word(b"abcdefghijklmnopqrstuvwxyz/+-.", 16);
         let content_md5 = c.word(b"ABCDEFabcdef0123456789+/=", 24);
         let amz = (0..usize::from(c.byte() % 4))

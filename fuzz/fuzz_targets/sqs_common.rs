@@ -17,7 +17,7 @@ pub fn sqs() -> &'static Sqs {
         let dir = tempfile::Builder::new()
             .prefix("tessera-fuzz-sqs-")
             .tempdir()
-            .map(tempfile::TempDir::into_path)
+            .map(tempfile::TempDir::keep)
             .unwrap_or_else(|e| panic!("temporary directory: {e}"));
         let store = tessera_store::Store::open_sqlite(&dir)
             .unwrap_or_else(|e| panic!("open store in {}: {e}", dir.display()));

@@ -308,3 +308,28 @@ def test_expired_and_bad_tokens_get_s3_errors(server):
     with pytest.raises(ClientError) as e:
         s3_client(server, unknown).list_buckets()
     assert code(e) == "InvalidAccessKeyId"
+
+
+def test_virtual_host_addressing(server, s3):
+    """`bucket.s3.localhost` names the bucket in the Host header; the request is sent to the
+    server's address directly, so no DNS is involved."""
+    import http.client
+
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    s3.create_bucket(Bucket="vhost")
+    s3.put_object(Bucket="vhost", Key="dir/hello.txt", Body=b"virtually")
+    port = server.endpoint.rsplit(":", 1)[1]
+    url = f"http://vhost.s3.localhost:{port}/dir/hello.txt"
+    request = AWSRequest(method="GET", url=url, headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+    S3SigV4Auth(Credentials(server.root["aws_access_key_id"], server.root["aws_secret_access_key"]),
+                "s3", REGION).add_auth(request)
+    prepared = request.prepare()
+    conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
+    headers = dict(prepared.headers)
+    headers["Host"] = f"vhost.s3.localhost:{port}"
+    conn.request("GET", "/dir/hello.txt", headers=headers)
+    response = conn.getresponse()
+    assert (response.status, response.read()) == (200, b"virtually")
