@@ -128,3 +128,20 @@ def test_cli_s3_cp_ls_sync(aws, tmp_path):
     assert (dst / "nested" / "b.bin").read_bytes() == (src / "nested" / "b.bin").read_bytes()
     objects = json.loads(aws("s3api", "list-objects-v2", "--bucket", "cli-bucket", "--prefix", "synced/").stdout)
     assert sorted(o["Key"] for o in objects["Contents"]) == ["synced/a.txt", "synced/nested/b.bin"]
+    recursive = aws("s3", "ls", "--recursive", "s3://cli-bucket/").stdout
+    assert "synced/nested/b.bin" in recursive and "a.txt" in recursive
+
+
+def test_cli_s3_cp_of_a_100_mib_file(aws, tmp_path):
+    aws("s3", "mb", "s3://big-bucket")
+    big = tmp_path / "big.bin"
+    chunk = os.urandom(1024 * 1024)
+    with open(big, "wb") as f:
+        for i in range(100):
+            f.write(chunk[i:] + chunk[:i])
+    aws("s3", "cp", str(big), "s3://big-bucket/big.bin")
+    head = json.loads(aws("s3api", "head-object", "--bucket", "big-bucket", "--key", "big.bin").stdout)
+    assert head["ContentLength"] == 100 * 1024 * 1024
+    back = tmp_path / "back.bin"
+    aws("s3", "cp", "s3://big-bucket/big.bin", str(back))
+    assert back.read_bytes() == big.read_bytes()

@@ -248,7 +248,7 @@ mod tests {
     async fn interrupted_removal_is_finished_by_delete_or_sweep() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_sqlite(dir.path()).unwrap();
-        let blobs = ChunkStore::new(store.clone(), DEFAULT_GRACE_FOR_TEST);
+        let blobs = ChunkStore::new(store.clone(), Duration::from_secs(3600));
         for finish_by_sweep in [false, true] {
             let mut w = ChunkWriter::create(blobs.clone());
             w.write(&vec![7; 2 * READ_CHUNK + 1]).await.unwrap();
@@ -273,6 +273,4 @@ mod tests {
             assert_eq!(records(&store).await, 0, "sweep: {finish_by_sweep}");
         }
     }
-
-    const DEFAULT_GRACE_FOR_TEST: Duration = Duration::from_secs(3600);
 }

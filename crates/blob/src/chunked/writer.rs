@@ -119,10 +119,18 @@ impl ChunkWriter {
         };
         let (id, expect) = (self.id.clone(), self.chunks);
         self.phase = Phase::Failed;
-        write(self.blobs.store(), || {
+        let outcome = write(self.blobs.store(), || {
             append(id.clone(), expect, chunk.clone(), next)
         })
-        .await?;
+        .await;
+        if let Err(e) = outcome {
+            if matches!(e, BlobError::Discarded(_)) {
+                // Whoever claimed the record (a sweep) removes the chunks; deleting the record
+                // under it could strand chunks if it then crashed.
+                self.phase = Phase::Closed;
+            }
+            return Err(e);
+        }
         self.chunks = chunks;
         self.phase = Phase::Writing;
         Ok(())
