@@ -104,8 +104,14 @@ impl App {
             clock.clone(),
             Arc::new(MasterKeyCipher::new(&master_key)),
         );
-        let blobs = tessera_blob::BlobStore::open_dir(&data_dir.path().join("blobs"))
-            .map_err(|e| anyhow::anyhow!("opening the object store: {e}"))?;
+        // Object bodies: files beside the embedded database; with PostgreSQL, chunks in the
+        // database itself, so that every node reads every object.
+        let blobs = if is_postgres(&opts.store) {
+            tessera_blob::BlobStore::open_in_store(store.clone())
+        } else {
+            tessera_blob::BlobStore::open_dir(&data_dir.path().join("blobs"))
+                .map_err(|e| anyhow::anyhow!("opening the object store: {e}"))?
+        };
         let s3 = tessera_s3::S3::new(
             store.clone(),
             blobs,
@@ -245,11 +251,16 @@ impl App {
 
 /// What a `--store` value names, for messages (never the URL itself: it may hold a password).
 fn store_kind(spec: &str) -> &'static str {
-    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+    if is_postgres(spec) {
         "PostgreSQL"
     } else {
         "embedded SQLite"
     }
+}
+
+fn is_postgres(spec: &str) -> bool {
+    let lower = spec.to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
 }
 
 /// Derived SigV4 signing keys kept; one per (secret, day, region, service) in use.
