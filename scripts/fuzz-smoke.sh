@@ -59,8 +59,9 @@ for target in "${TARGETS[@]}"; do
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
         printf '%-20s ok    %s executions in %ss\n' "$target" "${runs:-?}" "$SECONDS_PER_TARGET"
     else
-        printf '%-20s CRASH (log below; input in fuzz/artifacts/%s/)\n' "$target" "$target"
-        tail -n 40 "$log"
+        printf '%-20s CRASH (input in fuzz/artifacts/%s/)\n' "$target" "$target"
+        grep -a -A2 -E 'panicked at|^==[0-9]+==|^SUMMARY' "$log" | head -n 20 || true
+        grep -a -E 'Test unit written|^Base64' "$log" | head -n 4 || true
         FAILED+=("$target")
     fi
 done

@@ -133,4 +133,9 @@ export TESSERA_BIN="$CARGO_TARGET_DIR/debug/tessera"
 step "pytest tests/python"
 "$VENV/bin/pytest" tests/python -q -p no:cacheprovider || fail "pytest tests/python"
 
-printf '\nALL CHECKS PASSED: fmt, clippy, Rust tests, doc tests, Python tests (%s)\n' "$(elapsed)"
+# --- Fuzzing (a few seconds per target; longer runs: fuzz/README.md) ---------------------------
+
+step "fuzz smoke (scripts/fuzz-smoke.sh, ${FUZZ_SECONDS:-3} s per target)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-3} ./scripts/fuzz-smoke.sh || fail "fuzz smoke"
+
+printf '\nALL CHECKS PASSED: fmt, clippy, Rust tests, doc tests, Python tests, fuzz smoke (%s)\n' "$(elapsed)"

@@ -3,7 +3,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(doc) = std::str::from_utf8(data) else { return };
+    let Ok(doc) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = tessera_policy::parse(doc);
     let _ = tessera_policy::parse_resource_policy(doc);
     let _ = tessera_policy::parse_trust_policy(doc);

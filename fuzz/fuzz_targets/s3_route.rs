@@ -26,7 +26,12 @@ fn s3() -> &'static S3 {
             .unwrap_or_else(|e| panic!("open store: {e}"));
         let blobs = tessera_blob::BlobStore::open_dir(&dir.join("blobs"))
             .unwrap_or_else(|e| panic!("open blob store: {e}"));
-        S3::new(store, blobs, Arc::new(tessera_core::SystemClock), S3Config::default())
+        S3::new(
+            store,
+            blobs,
+            Arc::new(tessera_core::SystemClock),
+            S3Config::default(),
+        )
     })
 }
 
@@ -79,7 +84,9 @@ fn check(result: &Result<S3Request, S3Error>) -> Outcome {
 fn header_map(lines: &str) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for line in lines.lines() {
-        let Some((name, value)) = line.split_once(':') else { continue };
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
         let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.trim().as_bytes()),
             HeaderValue::from_str(value.trim()),
@@ -104,29 +111,42 @@ fn host_safe(bucket: &str) -> bool {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut lines = text.splitn(4, '\n');
     let method = lines.next().unwrap_or("GET");
     let path = lines.next().unwrap_or("/");
     let query = lines.next().unwrap_or("");
     let mut headers = header_map(lines.next().unwrap_or(""));
-    let Ok(method) = Method::from_bytes(method.as_bytes()) else { return };
+    let Ok(method) = Method::from_bytes(method.as_bytes()) else {
+        return;
+    };
     let s3 = s3();
     let _ = check(&s3.route(&method, path, query, &headers));
 
     // The same request in both addressing styles routes the same way.
-    let Some((bucket, rest)) = path.strip_prefix('/').map(|p| p.split_once('/').unwrap_or((p, "")))
+    let Some((bucket, rest)) = path
+        .strip_prefix('/')
+        .map(|p| p.split_once('/').unwrap_or((p, "")))
     else {
         return;
     };
     if !host_safe(bucket) {
         return;
     }
-    let Ok(path_host) = HeaderValue::from_str("s3.localhost") else { return };
-    let Ok(vhost) = HeaderValue::from_str(&format!("{bucket}.s3.localhost")) else { return };
+    let Ok(path_host) = HeaderValue::from_str("s3.localhost") else {
+        return;
+    };
+    let Ok(vhost) = HeaderValue::from_str(&format!("{bucket}.s3.localhost")) else {
+        return;
+    };
     headers.insert(http::header::HOST, path_host);
     let path_style = check(&s3.route(&method, path, query, &headers));
     headers.insert(http::header::HOST, vhost);
     let virtual_style = check(&s3.route(&method, &format!("/{rest}"), query, &headers));
-    assert_eq!(path_style, virtual_style, "path style and virtual-host style differ");
+    assert_eq!(
+        path_style, virtual_style,
+        "path style and virtual-host style differ"
+    );
 });

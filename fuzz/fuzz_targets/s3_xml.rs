@@ -33,9 +33,16 @@ fuzz_target!(|data: &[u8]| {
 fn check_refusal(e: &S3Error, codes: &[&str]) {
     let aws = e.to_aws();
     assert_eq!(aws.status, 400, "{e:?}");
-    assert!(codes.contains(&e.code()), "unexpected code {}: {e:?}", e.code());
+    assert!(
+        codes.contains(&e.code()),
+        "unexpected code {}: {e:?}",
+        e.code()
+    );
     let body = aws.to_s3_xml("/bucket", "fuzz-request-id");
-    assert!(xml_in::parse(body.as_bytes()).is_ok(), "error body is not XML: {body}");
+    assert!(
+        xml_in::parse(body.as_bytes()).is_ok(),
+        "error body is not XML: {body}"
+    );
 }
 
 fn render_element(e: &Element) -> String {
@@ -78,7 +85,9 @@ fn check_complete(data: &[u8]) {
     match tessera_s3::parse_complete(data) {
         Ok(parts) => {
             assert!(!parts.is_empty());
-            assert!(parts.windows(2).all(|w| w[0].part_number < w[1].part_number));
+            assert!(parts
+                .windows(2)
+                .all(|w| w[0].part_number < w[1].part_number));
             let mut w = XmlWriter::with_declaration();
             w.open("CompleteMultipartUpload");
             for p in &parts {
@@ -145,7 +154,10 @@ fn render_cors(rules: &[CorsRule]) -> String {
                 w.leaf(tag, v);
             }
         }
-        w.leaf_opt("MaxAgeSeconds", r.max_age_seconds.map(|s| s.to_string()).as_deref());
+        w.leaf_opt(
+            "MaxAgeSeconds",
+            r.max_age_seconds.map(|s| s.to_string()).as_deref(),
+        );
         w.close("CORSRule");
     }
     w.close("CORSConfiguration");

@@ -21,14 +21,18 @@ const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495
 const TRAILER: (&str, &str) = ("x-amz-checksum-crc32", "DUoRhQ==");
 
 fuzz_target!(|data: &[u8]| {
-    let [selector, piece, rest @ ..] = data else { return };
+    let [selector, piece, rest @ ..] = data else {
+        return;
+    };
     let mode = ChunkedMode::ALL[usize::from(selector & 3) % ChunkedMode::ALL.len()];
     let piece = usize::from(*piece).max(1);
     if selector & 0x80 == 0 {
         let _ = run(mode, rest, piece);
         return;
     }
-    let [c0, c1, p0, p1, mask, payload @ ..] = rest else { return };
+    let [c0, c1, p0, p1, mask, payload @ ..] = rest else {
+        return;
+    };
     let chunk = usize::from(u16::from_le_bytes([*c0, *c1])).max(1);
     let mut body = encode(mode, payload, chunk);
     let at = usize::from(u16::from_le_bytes([*p0, *p1])) % body.len();

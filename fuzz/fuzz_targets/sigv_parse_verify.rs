@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, UNIX_EPOCH};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut lines = text.splitn(5, '\n');
     let query = lines.next().unwrap_or("");
     let authorization = lines.next().unwrap_or("");

@@ -36,7 +36,9 @@ fn header_pairs(lines: &str) -> Vec<(&str, &str)> {
 }
 
 fn arbitrary_request(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut lines = text.splitn(4, '\n');
     let method = lines.next().unwrap_or("GET");
     let path = lines.next().unwrap_or("/");
@@ -63,7 +65,8 @@ fn arbitrary_request(data: &[u8]) {
                 assert_eq!(parsed.service.as_deref(), Some("s3"));
             }
             let cache = SigningKeyCache::new(4);
-            if let Err(e) = tessera_sigv::verify(&req, &parsed, SECRET, "UNSIGNED-PAYLOAD", now, &cache)
+            if let Err(e) =
+                tessera_sigv::verify(&req, &parsed, SECRET, "UNSIGNED-PAYLOAD", now, &cache)
             {
                 check_error(&e);
             }
@@ -75,7 +78,10 @@ fn arbitrary_request(data: &[u8]) {
 
 fn check_error(e: &SigError) {
     let code = e.aws_code();
-    assert!(!code.is_empty() && code.bytes().all(|b| b.is_ascii_alphanumeric()), "{code}");
+    assert!(
+        !code.is_empty() && code.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "{code}"
+    );
     let _ = e.message();
 }
 
@@ -100,7 +106,14 @@ impl Choices<'_> {
 const UNRESERVED: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~";
 const VALUE: &[u8] = b"abcXYZ019 -_.,;:/=+*!$'()";
 const SUB_RESOURCES: [&str; 8] = [
-    "acl", "tagging", "uploads", "versioning", "uploadId", "partNumber", "versionId", "cors",
+    "acl",
+    "tagging",
+    "uploads",
+    "versioning",
+    "uploadId",
+    "partNumber",
+    "versionId",
+    "cors",
 ];
 
 /// A request this target knows how to sign.
@@ -139,7 +152,14 @@ impl Signed {
                 (name, value)
             })
             .collect();
-        Signed { method, path, subs, content_type, content_md5, amz }
+        Signed {
+            method,
+            path,
+            subs,
+            content_type,
+            content_md5,
+            amz,
+        }
     }
 
     /// AWS's S3 SigV2 string to sign, written from the S3 developer guide.
@@ -155,7 +175,10 @@ impl Signed {
         amz.sort();
         let mut subs = self.subs.clone();
         subs.sort();
-        let mut s = format!("{}\n{}\n{}\n{}\n", self.method, self.content_md5, self.content_type, date_line);
+        let mut s = format!(
+            "{}\n{}\n{}\n{}\n",
+            self.method, self.content_md5, self.content_type, date_line
+        );
         for (n, values) in amz {
             s.push_str(&format!("{n}:{}\n", values.join(",")));
         }
@@ -269,24 +292,42 @@ fn signed_request(data: &[u8]) {
     let header_sig = sign(&req.string_to_sign(DATE));
     let presigned_sig = sign(&req.string_to_sign(&expires));
     if let Err(e) = req.verify_header(&header_sig) {
-        panic!("a correctly signed header request failed: {e:?}\n{}", req.string_to_sign(DATE));
+        panic!(
+            "a correctly signed header request failed: {e:?}\n{}",
+            req.string_to_sign(DATE)
+        );
     }
     if let Err(e) = req.verify_presigned(&presigned_sig) {
-        panic!("a correctly presigned request failed: {e:?}\n{}", req.string_to_sign(&expires));
+        panic!(
+            "a correctly presigned request failed: {e:?}\n{}",
+            req.string_to_sign(&expires)
+        );
     }
     // The signature of another string to sign must not verify.
     let mut other = req.clone();
     match c.byte() % 4 {
-        0 => other.method = if req.method == "GET" { "PUT".into() } else { "GET".into() },
+        0 => {
+            other.method = if req.method == "GET" {
+                "PUT".into()
+            } else {
+                "GET".into()
+            }
+        }
         1 => other.path.push('x'),
         2 => other.subs.push(("acl".into(), Some("x".into()))),
         _ => other.amz.push(("x-amz-meta-tamper".into(), "1".into())),
     }
     let tampered = sign(&other.string_to_sign(DATE));
     assert!(
-        matches!(req.verify_header(&tampered), Err(SigError::SignatureDoesNotMatch)),
+        matches!(
+            req.verify_header(&tampered),
+            Err(SigError::SignatureDoesNotMatch)
+        ),
         "a signature over another request verified"
     );
     let wrong_date = sign(&req.string_to_sign("Fri, 21 Aug 2015 00:00:01 GMT"));
-    assert!(matches!(req.verify_header(&wrong_date), Err(SigError::SignatureDoesNotMatch)));
+    assert!(matches!(
+        req.verify_header(&wrong_date),
+        Err(SigError::SignatureDoesNotMatch)
+    ));
 }

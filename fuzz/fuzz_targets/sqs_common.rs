@@ -62,7 +62,10 @@ pub fn check(result: &Result<SqsRequest, SqsError>, protocol: Protocol) {
                 }
                 Protocol::Query => {
                     let text = String::from_utf8(body).unwrap_or_else(|_| panic!("not UTF-8"));
-                    assert!(text.contains(&format!("<Code>{}</Code>", aws.code)), "{text}");
+                    assert!(
+                        text.contains(&format!("<Code>{}</Code>", aws.code)),
+                        "{text}"
+                    );
                 }
             }
         }

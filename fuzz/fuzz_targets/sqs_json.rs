@@ -14,7 +14,9 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (data, &[][..]),
     };
-    let Ok(action) = std::str::from_utf8(action) else { return };
+    let Ok(action) = std::str::from_utf8(action) else {
+        return;
+    };
     let sqs = sqs_common::sqs();
     let result = sqs.parse(Wire::Json { action, body }, "/", &sqs_common::account());
     sqs_common::check(&result, Protocol::Json);

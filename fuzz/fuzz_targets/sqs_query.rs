@@ -16,12 +16,20 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (&b"/"[..], data),
     };
-    let Ok(path) = std::str::from_utf8(path) else { return };
-    let Ok(params) = QueryParams::parse(body) else { return };
+    let Ok(path) = std::str::from_utf8(path) else {
+        return;
+    };
+    let Ok(params) = QueryParams::parse(body) else {
+        return;
+    };
     let sqs = sqs_common::sqs();
     let result = sqs.parse(Wire::Query(&params), path, &sqs_common::account());
     sqs_common::check(&result, Protocol::Query);
     if let Ok(req) = &result {
-        assert_eq!(Some(req.action().name()), params.action(), "decoded as another action");
+        assert_eq!(
+            Some(req.action().name()),
+            params.action(),
+            "decoded as another action"
+        );
     }
 });

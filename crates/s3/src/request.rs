@@ -269,6 +269,14 @@ pub(crate) fn route(
                 .map_err(|_| invalid_uri())
         })
         .transpose()?;
+    // A decoded bucket that is empty (`//key`) or holds a slash (`/a%2Fb`) could never exist and
+    // would give a misleading resource ARN (`arn:aws:s3:::a/b` is an object's ARN).
+    if bucket
+        .as_deref()
+        .is_some_and(|b| b.is_empty() || b.contains('/'))
+    {
+        return Err(S3Error::invalid_bucket_name());
+    }
     let key = if raw_key.is_empty() {
         None
     } else {

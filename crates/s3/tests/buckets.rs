@@ -298,6 +298,19 @@ async fn routing_styles_actions_and_arns() {
             .code(),
         "NotImplemented"
     );
+    // Found by the s3_route fuzz target: a decoded bucket must be a possible bucket name.
+    for (host, path) in [
+        ("s3.localhost", "/a%2Fb"),
+        ("s3.localhost", "/a%2Fb/key"),
+        ("s3.localhost", "//key"),
+        ("a%2fb.s3.localhost", "/key"),
+    ] {
+        assert_eq!(
+            route("GET", host, path, "").unwrap_err().code(),
+            "InvalidBucketName",
+            "{host}{path}"
+        );
+    }
     assert_eq!(
         route("GET", "localhost", "/b/k", "versions")
             .unwrap_err()
