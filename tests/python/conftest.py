@@ -35,6 +35,20 @@ os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 CLIENT_CONFIG = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
+def code(excinfo):
+    """The AWS error code of a `pytest.raises(ClientError)` result."""
+    return excinfo.value.response["Error"]["Code"]
+
+
+def creds_of(credentials):
+    """STS `Credentials` as the keyword arguments of a boto3 client."""
+    return {
+        "aws_access_key_id": credentials["AccessKeyId"],
+        "aws_secret_access_key": credentials["SecretAccessKey"],
+        "aws_session_token": credentials["SessionToken"],
+    }
+
+
 def tessera_bin():
     path = os.environ.get("TESSERA_BIN")
     if not path or not os.access(path, os.X_OK):

@@ -16,21 +16,9 @@ import botocore.config
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT_ID, REGION
+from conftest import ACCOUNT_ID, REGION, code, creds_of
 
 PATH_STYLE = botocore.config.Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"})
-
-
-def code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
-
-
-def creds_of(credentials):
-    return {
-        "aws_access_key_id": credentials["AccessKeyId"],
-        "aws_secret_access_key": credentials["SecretAccessKey"],
-        "aws_session_token": credentials["SessionToken"],
-    }
 
 
 def s3_client(server, creds=None):

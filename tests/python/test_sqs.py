@@ -12,21 +12,9 @@ import botocore.config
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT_ID, REGION
+from conftest import ACCOUNT_ID, REGION, code, creds_of
 
 NO_VALIDATION = botocore.config.Config(retries={"total_max_attempts": 1}, parameter_validation=False)
-
-
-def code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
-
-
-def creds_of(credentials):
-    return {
-        "aws_access_key_id": credentials["AccessKeyId"],
-        "aws_secret_access_key": credentials["SecretAccessKey"],
-        "aws_session_token": credentials["SessionToken"],
-    }
 
 
 @pytest.fixture

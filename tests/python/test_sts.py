@@ -8,7 +8,7 @@ import botocore.config
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT_ID, TesseraServer
+from conftest import ACCOUNT_ID, TesseraServer, code, creds_of
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/reader"
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -20,18 +20,6 @@ TRUST_ACCOUNT = {
 }
 # Client-side validation would refuse the short durations the expiry tests use.
 NO_VALIDATION = botocore.config.Config(retries={"total_max_attempts": 1}, parameter_validation=False)
-
-
-def code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
-
-
-def creds_of(credentials):
-    return {
-        "aws_access_key_id": credentials["AccessKeyId"],
-        "aws_secret_access_key": credentials["SecretAccessKey"],
-        "aws_session_token": credentials["SessionToken"],
-    }
 
 
 def make_user(iam, name, policy=None):
