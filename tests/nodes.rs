@@ -439,3 +439,101 @@ async fn killing_one_node_loses_nothing_acknowledged() {
         lost.iter().take(3).collect::<Vec<_>>()
     );
 }
+
+/// A FIFO queue consumed from both nodes at once: within each group, messages come out in send
+/// order, once each, and a group is never served to two consumers at the same time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifo_groups_stay_ordered_with_consumers_on_two_nodes() {
+    let Some(schema) = Schema::create() else {
+        return;
+    };
+    let a = node(&schema);
+    let b = node(&schema);
+    let root = a.root_creds();
+    let url = a
+        .sqs_with(&root)
+        .create_queue()
+        .queue_name("ordered.fifo")
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
+        .attributes(QueueAttributeName::VisibilityTimeout, "3600")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let groups = 4u32;
+    let per_group = 50u32;
+    let sqs = a.sqs_with(&root);
+    for i in 0..per_group {
+        for g in 0..groups {
+            sqs.send_message()
+                .queue_url(&url)
+                .message_group_id(format!("g{g}"))
+                .message_body(format!("g{g}-{i:03}"))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    let urls = [url.clone(), url.replace(a.endpoint(), b.endpoint())];
+    let clients = [a.sqs_with(&root), b.sqs_with(&root)];
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut consumers = Vec::new();
+    for c in 0..4usize {
+        let (sqs, url, received) = (
+            clients[c % 2].clone(),
+            urls[c % 2].clone(),
+            received.clone(),
+        );
+        consumers.push(tokio::spawn(async move {
+            let mut empty = 0;
+            while empty < 2 {
+                let got = sqs
+                    .receive_message()
+                    .queue_url(&url)
+                    .max_number_of_messages(5)
+                    .wait_time_seconds(1)
+                    .send()
+                    .await
+                    .unwrap();
+                if got.messages().is_empty() {
+                    empty += 1;
+                    continue;
+                }
+                empty = 0;
+                for m in got.messages() {
+                    // Recorded before the delete: the group stays blocked until it commits, so
+                    // the next message of the group cannot be recorded before this one.
+                    received.lock().unwrap().push(m.body().unwrap().to_owned());
+                    sqs.delete_message()
+                        .queue_url(&url)
+                        .receipt_handle(m.receipt_handle().unwrap())
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            }
+        }));
+    }
+    for c in consumers {
+        c.await.unwrap();
+    }
+    let received = received.lock().unwrap();
+    assert_eq!(
+        received.len() as u32,
+        groups * per_group,
+        "lost or duplicated"
+    );
+    for g in 0..groups {
+        let order: Vec<&String> = received
+            .iter()
+            .filter(|b| b.starts_with(&format!("g{g}-")))
+            .collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(order, sorted, "group g{g} out of order");
+        sorted.dedup();
+        assert_eq!(sorted.len() as u32, per_group, "group g{g} delivered twice");
+    }
+}

@@ -276,6 +276,20 @@ fn claim_fifo(
             if out.len() == ctx.max {
                 break 'scan;
             }
+            // The scan read without locks: re-read the record locked. If another node is
+            // claiming it right now, its group is taken (order within a group must hold).
+            let record = match tx.get_unless_locked(db::NS_MSG, &key)? {
+                TryGet::Missing => continue,
+                TryGet::Locked => {
+                    blocked.insert(group);
+                    continue;
+                }
+                TryGet::Found(bytes) => db::decode::<MessageRecord>(&bytes)?,
+            };
+            if record.visible_at_ms > ctx.now {
+                blocked.insert(group);
+                continue;
+            }
             if let Some(c) = consider(tx, ctx, inner, seq, record, dlqs)? {
                 out.push(c);
             }
