@@ -65,6 +65,10 @@ pub struct SqsCaller {
     pub base_url: String,
 }
 
+/// How long a queue's record (attributes, policy) is served from memory: what another node changed
+/// applies here within this time.
+const QUEUE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How often a request runs when its transaction keeps losing deadlocks to other nodes.
 const CONFLICT_ATTEMPTS: usize = 3;
 
@@ -78,8 +82,10 @@ pub(crate) struct Inner {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub region: String,
-    /// Queue metadata by name; invalidated by every write that changes a queue record.
-    cache: RwLock<HashMap<QueueName, Arc<QueueRecord>>>,
+    /// Queue records by name, with when they were read: served for at most [`QUEUE_CACHE_TTL`],
+    /// because another node may change or delete the queue; every write on this node that
+    /// changes a queue record invalidates it at once.
+    cache: RwLock<HashMap<QueueName, (std::time::Instant, Arc<QueueRecord>)>>,
     pub wake: wake::Wake,
     pub seq: db::SeqAllocator,
 }
@@ -95,8 +101,10 @@ impl Inner {
 
     /// The queue's record (cached), or QueueDoesNotExist.
     pub async fn queue(&self, name: &QueueName) -> Result<Arc<QueueRecord>, SqsError> {
-        if let Some(q) = self.cache.read().get(name) {
-            return Ok(Arc::clone(q));
+        if let Some((at, q)) = self.cache.read().get(name) {
+            if at.elapsed() < QUEUE_CACHE_TTL {
+                return Ok(Arc::clone(q));
+            }
         }
         let key = db::queue_key(name);
         let record: Option<QueueRecord> = self
@@ -104,7 +112,10 @@ impl Inner {
             .read(move |tx| db::get(tx, db::NS_QUEUE, &key))
             .await?;
         let record = Arc::new(record.ok_or(SqsError::QueueDoesNotExist)?);
-        self.cache.write().insert(name.clone(), Arc::clone(&record));
+        self.cache.write().insert(
+            name.clone(),
+            (std::time::Instant::now(), Arc::clone(&record)),
+        );
         Ok(record)
     }
 
