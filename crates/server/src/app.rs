@@ -106,7 +106,7 @@ impl App {
         );
         // Object bodies: files beside the embedded database; with PostgreSQL, chunks in the
         // database itself, so that every node reads every object.
-        let blobs = if is_postgres(&opts.store) {
+        let blobs = if tessera_store::is_postgres_url(&opts.store) {
             tessera_blob::BlobStore::open_in_store(store.clone())
         } else {
             tessera_blob::BlobStore::open_dir(&data_dir.path().join("blobs"))
@@ -251,16 +251,11 @@ impl App {
 
 /// What a `--store` value names, for messages (never the URL itself: it may hold a password).
 fn store_kind(spec: &str) -> &'static str {
-    if is_postgres(spec) {
+    if tessera_store::is_postgres_url(spec) {
         "PostgreSQL"
     } else {
         "embedded SQLite"
     }
-}
-
-fn is_postgres(spec: &str) -> bool {
-    let lower = spec.to_ascii_lowercase();
-    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
 }
 
 /// Derived SigV4 signing keys kept; one per (secret, day, region, service) in use.

@@ -6,6 +6,7 @@
 //! secret sealed inside it.
 
 use crate::app::App;
+use crate::audit::AuditRecord;
 use crate::classify::Service;
 use crate::incoming::Incoming;
 use sha2::{Digest, Sha256};
@@ -131,6 +132,24 @@ pub async fn authenticate(
     authenticate_signed(app, req, form, service, &payload_hash)
         .await
         .map(|(caller, _, _)| caller)
+}
+
+/// [`authenticate`], with a failure recorded in the audit log and returned in AWS's terms.
+pub async fn authenticate_audited(
+    app: &App,
+    req: &Incoming,
+    form: Option<&[(String, String)]>,
+    service: Service,
+    action: &str,
+    request_id: &str,
+) -> Result<Caller, AwsError> {
+    authenticate(app, req, form, service).await.map_err(|e| {
+        let err = e.to_aws();
+        app.audit().record(&AuditRecord::auth_failure(
+            service, action, req.remote, request_id, &err,
+        ));
+        err
+    })
 }
 
 /// Authenticates a request against `payload_hash` (the body's SHA-256 for Query and JSON; S3

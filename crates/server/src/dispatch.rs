@@ -5,7 +5,7 @@
 
 use crate::app::App;
 use crate::audit::AuditRecord;
-use crate::auth::{authenticate, Caller};
+use crate::auth::{authenticate_audited, Caller};
 use crate::authorize::{authorize, AuthzRequest};
 use crate::classify::{classify, Route, Service};
 use crate::incoming::Incoming;
@@ -119,16 +119,7 @@ async fn query_service(
         ));
         return result;
     }
-    let caller = match authenticate(app, req, form, service).await {
-        Ok(c) => c,
-        Err(e) => {
-            let err = e.to_aws();
-            app.audit().record(&AuditRecord::auth_failure(
-                service, &action, req.remote, request_id, &err,
-            ));
-            return Err(err);
-        }
-    };
+    let caller = authenticate_audited(app, req, form, service, &action, request_id).await?;
     if action.is_empty() {
         return Err(AwsError::new(
             "MissingAction",

@@ -8,7 +8,7 @@
 
 use crate::app::App;
 use crate::audit::AuditRecord;
-use crate::auth::authenticate;
+use crate::auth::authenticate_audited;
 use crate::authorize::{authorize, AuthzRequest, ResourcePolicy};
 use crate::classify::Service;
 use crate::incoming::Incoming;
@@ -34,20 +34,7 @@ pub async fn handle(
             .and_then(|t| t.strip_prefix("AmazonSQS."))
             .unwrap_or(""),
     };
-    let caller = match authenticate(app, req, form, Service::Sqs).await {
-        Ok(c) => c,
-        Err(e) => {
-            let err = e.to_aws();
-            app.audit().record(&AuditRecord::auth_failure(
-                Service::Sqs,
-                action,
-                req.remote,
-                request_id,
-                &err,
-            ));
-            return Err(err);
-        }
-    };
+    let caller = authenticate_audited(app, req, form, Service::Sqs, action, request_id).await?;
     let sqs = app.sqs();
     let account = caller.principal.account().clone();
     let wire = match protocol {

@@ -43,5 +43,6 @@ mod writer_thread;
 
 pub use error::StoreError;
 pub use notify::MAX_NOTIFY_PAYLOAD;
+pub use postgres::is_postgres_url;
 pub use store::{Store, StoreStats};
 pub use tx::{Namespace, TryGet, Tx};

@@ -28,7 +28,12 @@ pub struct Verified {
     pub s3_caller: S3Caller,
 }
 
-pub async fn authenticate(app: &App, head: &Incoming) -> Result<Verified, AwsError> {
+pub async fn authenticate(
+    app: &App,
+    head: &Incoming,
+    request: &S3Request,
+    request_id: &str,
+) -> Result<Verified, AwsError> {
     // S3's payload hash comes from the request itself (see `tessera_sigv::verify`); the body is
     // checked against it while it streams.
     match authenticate_signed(app, head, None, Service::S3, "").await {
@@ -65,9 +70,9 @@ pub async fn authenticate(app: &App, head: &Incoming) -> Result<Verified, AwsErr
             let err = e.to_s3_aws();
             app.audit().record(&AuditRecord::auth_failure(
                 Service::S3,
-                "",
+                request.operation().name(),
                 head.remote,
-                "",
+                request_id,
                 &err,
             ));
             Err(err)
@@ -75,69 +80,47 @@ pub async fn authenticate(app: &App, head: &Incoming) -> Result<Verified, AwsErr
     }
 }
 
-/// Allows the request or returns S3's `AccessDenied`. A copy also needs `s3:GetObject` on its
-/// source (with the source bucket's policy).
-pub async fn authorize_request(
-    app: &App,
-    head: &Incoming,
-    verified: &Verified,
-    request: &S3Request,
-    request_id: &str,
-) -> Result<(), AwsError> {
-    let conditions = conditions(head, verified);
-    let check = Check {
-        app,
-        head,
-        verified,
-        request_id,
-        event: request.operation().name(),
-        conditions: &conditions,
-    };
-    if !check
-        .allows(
-            request.iam_action(),
-            &request.resource_arn(),
-            request.bucket(),
-        )
-        .await?
-    {
-        return Err(access_denied());
-    }
-    if let Some((bucket, key)) = request.copy_source() {
-        let source = format!("arn:aws:s3:::{bucket}/{key}");
-        if !check.allows("s3:GetObject", &source, Some(&bucket)).await? {
-            return Err(access_denied());
-        }
-    }
-    Ok(())
+/// One request's fixed inputs to its authorization checks (the operation itself, a copy's
+/// source, each key of a DeleteObjects).
+pub struct Check<'a> {
+    app: &'a App,
+    head: &'a Incoming,
+    verified: &'a Verified,
+    request_id: &'a str,
+    event: &'a str,
+    conditions: Vec<(&'static str, String)>,
 }
 
-/// DeleteObjects is authorized per key, as S3 does: returns the keys the caller may not delete.
-pub async fn denied_keys(
-    app: &App,
-    head: &Incoming,
-    verified: &Verified,
-    bucket: &str,
-    keys: &[String],
-    request_id: &str,
-) -> Result<Vec<String>, AwsError> {
-    let conditions = conditions(head, verified);
-    let check = Check {
-        app,
-        head,
-        verified,
-        request_id,
-        event: "DeleteObjects",
-        conditions: &conditions,
-    };
-    let mut denied = Vec::new();
-    for key in keys {
-        let arn = format!("arn:aws:s3:::{bucket}/{key}");
-        if !check.allows("s3:DeleteObject", &arn, Some(bucket)).await? {
-            denied.push(key.clone());
-        }
+/// A bucket's owner and policy, read once however many checks name the bucket.
+struct BucketContext {
+    arn: String,
+    owner: Option<String>,
+    policy: Option<String>,
+}
+
+impl BucketContext {
+    async fn read(app: &App, bucket: Option<&str>) -> Result<Self, AwsError> {
+        let info = match bucket {
+            Some(name) => app.s3().bucket_policy(name).await.map_err(|e| e.to_aws())?,
+            None => None,
+        };
+        Ok(BucketContext {
+            arn: bucket
+                .map(|b| format!("arn:aws:s3:::{b}"))
+                .unwrap_or_default(),
+            owner: info.as_ref().map(|b| b.owner.to_string()),
+            policy: info.and_then(|b| b.policy),
+        })
     }
-    Ok(denied)
+
+    /// The owner and policy as the authorizer takes them; `None` when there is no such bucket.
+    fn resource_policy(&self) -> Option<ResourcePolicy<'_>> {
+        self.owner.as_deref().map(|owner| ResourcePolicy {
+            document: self.policy.as_deref(),
+            account: owner,
+            owner_arn: &self.arn,
+        })
+    }
 }
 
 fn access_denied() -> AwsError {
@@ -145,42 +128,72 @@ fn access_denied() -> AwsError {
     AwsError::new("AccessDenied", 403, "Access Denied")
 }
 
-/// One request's fixed inputs to several authorization checks.
-struct Check<'a> {
-    app: &'a App,
-    head: &'a Incoming,
-    verified: &'a Verified,
-    request_id: &'a str,
-    event: &'a str,
-    conditions: &'a [(&'static str, String)],
-}
+impl<'a> Check<'a> {
+    pub fn new(
+        app: &'a App,
+        head: &'a Incoming,
+        verified: &'a Verified,
+        request: &'a S3Request,
+        request_id: &'a str,
+    ) -> Self {
+        Check {
+            app,
+            head,
+            verified,
+            request_id,
+            event: request.operation().name(),
+            conditions: conditions(head, verified),
+        }
+    }
 
-impl Check<'_> {
-    /// Whether `iam_action` on `resource` is allowed, with `bucket`'s policy as the resource
+    /// Allows the request or returns S3's `AccessDenied`. A copy also needs `s3:GetObject` on
+    /// its source (with the source bucket's policy).
+    pub async fn request(&self, request: &S3Request) -> Result<(), AwsError> {
+        let bucket = BucketContext::read(self.app, request.bucket()).await?;
+        if !self
+            .allows(request.iam_action(), &request.resource_arn(), &bucket)
+            .await?
+        {
+            return Err(access_denied());
+        }
+        if let Some((source_bucket, key)) = request.copy_source() {
+            let source = format!("arn:aws:s3:::{source_bucket}/{key}");
+            let source_bucket = BucketContext::read(self.app, Some(&source_bucket)).await?;
+            if !self.allows("s3:GetObject", &source, &source_bucket).await? {
+                return Err(access_denied());
+            }
+        }
+        Ok(())
+    }
+
+    /// DeleteObjects is authorized per key, as S3 does: returns the keys the caller may not
+    /// delete.
+    pub async fn denied_keys(
+        &self,
+        bucket: &str,
+        keys: &[String],
+    ) -> Result<Vec<String>, AwsError> {
+        let context = BucketContext::read(self.app, Some(bucket)).await?;
+        let mut denied = Vec::new();
+        for key in keys {
+            let arn = format!("arn:aws:s3:::{bucket}/{key}");
+            if !self.allows("s3:DeleteObject", &arn, &context).await? {
+                denied.push(key.clone());
+            }
+        }
+        Ok(denied)
+    }
+
+    /// Whether `iam_action` on `resource` is allowed, with the bucket's policy as the resource
     /// policy and its owner deciding whether the request is cross-account; audited.
     async fn allows(
         &self,
         iam_action: &str,
         resource: &str,
-        bucket: Option<&str>,
+        bucket: &BucketContext,
     ) -> Result<bool, AwsError> {
         let app = self.app;
-        let info = match bucket {
-            Some(name) => app.s3().bucket_policy(name).await.map_err(|e| e.to_aws())?,
-            None => None,
-        };
-        let bucket_arn = bucket
-            .map(|b| format!("arn:aws:s3:::{b}"))
-            .unwrap_or_default();
-        let owner = info.as_ref().map(|b| b.owner.to_string());
-        let policy = info
-            .as_ref()
-            .zip(owner.as_deref())
-            .map(|(b, owner)| ResourcePolicy {
-                document: b.policy.as_deref(),
-                account: owner,
-                owner_arn: &bucket_arn,
-            });
+        let policy = bucket.resource_policy();
         let decision = match &self.verified.caller {
             None => {
                 let decision = authorize_anonymous(
@@ -189,7 +202,7 @@ impl Check<'_> {
                     resource,
                     policy,
                     self.head.remote,
-                    self.conditions,
+                    &self.conditions,
                 );
                 app.audit().record(&AuditRecord::anonymous(
                     Service::S3,
@@ -213,7 +226,7 @@ impl Check<'_> {
                         mfa: false,
                         resource: Some(resource),
                         resource_policy: policy,
-                        conditions: self.conditions,
+                        conditions: &self.conditions,
                     },
                 )
                 .await?;

@@ -74,11 +74,12 @@ async fn serve(
             .map_err(fail)?;
         return Ok((response, None));
     }
-    let verified = access::authenticate(app, head).await.map_err(fail)?;
-    access::authorize_request(app, head, &verified, &request, request_id)
+    let verified = access::authenticate(app, head, &request, request_id)
         .await
         .map_err(fail)?;
-    let mut request = request;
+    let check = access::Check::new(app, head, &verified, &request, request_id);
+    check.request(&request).await.map_err(fail)?;
+    let mut denied = Vec::new();
     let mut request_body = body::stream(head, &verified, body).map_err(fail)?;
     if request.operation() == tessera_s3::Operation::DeleteObjects {
         // Each key is authorized on its own: the document is read here (it is small and
@@ -88,14 +89,15 @@ async fn serve(
             .map_err(|e| fail(AwsError::new(e.code, e.status, e.message)))?;
         if let (Some(bucket), Ok(parsed)) = (request.bucket(), tessera_s3::parse_delete(&document))
         {
-            let denied =
-                access::denied_keys(app, head, &verified, bucket, &parsed.keys, request_id)
-                    .await
-                    .map_err(fail)?;
-            request.deny_keys(denied);
+            denied = check
+                .denied_keys(bucket, &parsed.keys)
+                .await
+                .map_err(fail)?;
         }
         request_body = body::replay(frames);
     }
+    let mut request = request;
+    request.deny_keys(denied);
     let answer = s3
         .call(&verified.s3_caller, request, request_body)
         .await

@@ -63,7 +63,7 @@ use readers::ReadPool;
 const READ_CONNECTIONS: usize = 4;
 
 /// Whether a store location names PostgreSQL.
-pub(crate) fn is_postgres_url(spec: &str) -> bool {
+pub fn is_postgres_url(spec: &str) -> bool {
     ["postgres://", "postgresql://"].iter().any(|scheme| {
         spec.get(..scheme.len())
             .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
