@@ -1,11 +1,13 @@
-//! Request bodies: the frame stream the server delivers, streaming a body into a new blob while
-//! hashing it (MD5 for the ETag and `Content-MD5`, plus the one `x-amz-checksum-*` algorithm the
-//! client asked for), and reading small XML bodies under a size bound.
+//! Request bodies: the frame stream the server delivers, streaming a body into a new blob (or,
+//! when small, memory; see `content`) while hashing it (MD5 for the ETag and `Content-MD5`, plus
+//! the one `x-amz-checksum-*` algorithm the client asked for), and reading small XML bodies under
+//! a size bound.
 //!
 //! It owns checking what the client *declared* (Content-MD5, checksum header or trailer) against
 //! what arrived; the blob is finished only when every check passed and is aborted otherwise. It
-//! must never hold a whole object in memory nor write metadata.
+//! must never hold more than the inline limit of an object in memory, nor write metadata.
 
+use crate::content::{Content, Sink};
 use crate::request::S3Request;
 use crate::S3Error;
 use base64::engine::general_purpose::STANDARD;
@@ -13,7 +15,7 @@ use base64::Engine;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use std::pin::Pin;
-use tessera_blob::{BlobId, BlobStore, BlobWriter};
+use tessera_blob::BlobStore;
 use tessera_checksum::{Algorithm, Checksum, Hasher, Md5Hasher};
 
 /// The body as the server delivers it: already de-chunked and signature-checked; trailers
@@ -144,37 +146,36 @@ pub(crate) fn content_md5(req: &S3Request) -> Result<Option<[u8; 16]>, S3Error> 
         })
 }
 
-/// A body written to a new blob and verified.
+/// A body stored (in a new blob, or in memory for the object's record) and verified.
 #[derive(Debug)]
 pub(crate) struct Ingested {
-    pub blob: BlobId,
+    pub content: Content,
     pub size: u64,
     pub md5: [u8; 16],
     pub checksum: Option<Checksum>,
 }
 
-/// Streams `body` into a new blob. `max_size` bounds the body (`EntityTooLarge` beyond).
+/// Streams `body` into a new blob, or into memory when it is declared no larger than
+/// `inline_max` (0: always a blob). `max_size` bounds the body (`EntityTooLarge` beyond).
 pub(crate) async fn ingest(
     blobs: &BlobStore,
     mut body: RequestBody,
     md5_expected: Option<[u8; 16]>,
     plan: Option<&ChecksumPlan>,
     max_size: u64,
+    (declared, inline_max): (Option<u64>, u64),
 ) -> Result<Ingested, S3Error> {
-    let mut writer = blobs.create().await?;
-    let outcome = pump(&mut writer, &mut body, md5_expected, plan, max_size).await;
+    let mut sink = Sink::open(blobs, declared, inline_max).await?;
+    let outcome = pump(&mut sink, &mut body, md5_expected, plan, max_size).await;
     match outcome {
-        Ok((size, md5, checksum)) => {
-            let blob = writer.finish().await?;
-            Ok(Ingested {
-                blob,
-                size,
-                md5,
-                checksum,
-            })
-        }
+        Ok((size, md5, checksum)) => Ok(Ingested {
+            content: sink.finish().await?,
+            size,
+            md5,
+            checksum,
+        }),
         Err(e) => {
-            writer.abort().await;
+            sink.abort().await;
             Err(e)
         }
     }
@@ -253,7 +254,7 @@ impl Digests {
 }
 
 async fn pump(
-    writer: &mut BlobWriter,
+    sink: &mut Sink<'_>,
     body: &mut RequestBody,
     md5_expected: Option<[u8; 16]>,
     plan: Option<&ChecksumPlan>,
@@ -269,7 +270,7 @@ async fn pump(
                     return Err(S3Error::entity_too_large());
                 }
                 digests.update(&data);
-                writer.write(&data).await?;
+                sink.write(&data).await?;
             }
             BodyFrame::Trailer { name, value } => digests.trailers.push((name, value)),
         }

@@ -10,11 +10,37 @@ use crate::timefmt::iso8601_ms;
 use crate::{names, xml_in, Inner, S3Error};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use std::sync::Arc;
 
-/// The bucket record by name (one read transaction).
-pub(crate) async fn read_bucket(s: &Inner, name: &str) -> Result<BucketRecord, S3Error> {
-    let name = name.to_owned();
-    s.store.read(move |tx| db::bucket(tx, &name)).await
+/// The bucket record by name: from the bucket cache, or one read transaction.
+pub(crate) async fn read_bucket(s: &Inner, name: &str) -> Result<Arc<BucketRecord>, S3Error> {
+    let generation = match s.buckets.get(name) {
+        Ok(record) => return Ok(record),
+        Err(generation) => generation,
+    };
+    let owned = name.to_owned();
+    let record = Arc::new(s.store.read(move |tx| db::bucket(tx, &owned)).await?);
+    s.buckets.insert(generation, Arc::clone(&record));
+    Ok(record)
+}
+
+/// Changes the bucket record in one transaction (`NoSuchBucket` if it is gone), then drops it
+/// from the bucket cache. Every change to an existing bucket goes through here.
+pub(crate) async fn update_bucket<F>(s: &Inner, name: &str, change: F) -> Result<(), S3Error>
+where
+    F: FnOnce(&mut BucketRecord) + Send + 'static,
+{
+    let owned = name.to_owned();
+    let outcome = s
+        .store
+        .write(move |tx| {
+            let mut b = db::bucket(tx, &owned)?;
+            change(&mut b);
+            db::put(tx, db::BUCKET, &owned, &b)
+        })
+        .await;
+    s.buckets.forget(name);
+    outcome
 }
 
 pub(crate) fn owner_of(caller: &S3Caller) -> Owner {
@@ -113,11 +139,13 @@ pub(crate) async fn create_bucket(
             Ok(())
         })
         .await?;
+    s.buckets.forget(&name);
     Ok(S3Response::empty(200).header("Location", format!("/{name}")))
 }
 
 pub(crate) async fn delete_bucket(s: &Inner, req: &S3Request) -> Result<S3Response, S3Error> {
     let name = req.bucket_name()?.to_owned();
+    let cached = name.clone();
     let blobs = s
         .store
         .write(move |tx| {
@@ -142,15 +170,16 @@ pub(crate) async fn delete_bucket(s: &Inner, req: &S3Request) -> Result<S3Respon
             tx.delete(db::OWNED, &format!("{}/{}", b.owner.account, name))?;
             Ok(blobs)
         })
-        .await?;
-    s.delete_blobs(blobs).await;
+        .await;
+    s.buckets.forget(&cached);
+    s.delete_blobs(blobs?).await;
     Ok(S3Response::empty(204))
 }
 
 pub(crate) async fn head_bucket(s: &Inner, req: &S3Request) -> Result<S3Response, S3Error> {
     let b = read_bucket(s, req.bucket_name()?).await?;
     Ok(S3Response::empty(200)
-        .header("x-amz-bucket-region", b.region)
+        .header("x-amz-bucket-region", b.region.clone())
         .header("x-amz-access-point-alias", "false"))
 }
 

@@ -3,7 +3,7 @@
 //! conditions. It owns the metadata and tagging directives; it must never share a blob between
 //! two objects (each object owns its blob, so deletes stay simple).
 
-use crate::body::{ingest, BodyError, BodyFrame, ChecksumPlan, Expected, RequestBody};
+use crate::body::{ingest, ChecksumPlan, Expected};
 use crate::buckets::{owner_of, read_bucket};
 use crate::conditions::{Conditions, Precondition};
 use crate::db::{ObjectRecord, PartRecord, StoredChecksum};
@@ -13,26 +13,10 @@ use crate::request::{parse_copy_source, S3Caller, S3Request};
 use crate::response::{doc, S3Response};
 use crate::timefmt::iso8601_ms;
 use crate::{names, tagging, Inner, S3Error};
-use futures_util::StreamExt;
-use tessera_blob::BlobReader;
 use tessera_checksum::{Algorithm, Checksum};
 
 /// The largest object CopyObject copies in one request (AWS's 5 GiB).
 const MAX_COPY: u64 = 5 * 1024 * 1024 * 1024;
-
-fn source_stream(reader: BlobReader, start: u64, len: u64) -> Result<RequestBody, S3Error> {
-    let stream = reader.into_stream(start, len)?.map(|chunk| {
-        chunk.map(BodyFrame::Data).map_err(|e| {
-            tracing::error!(error = %e, "reading a copy source failed");
-            BodyError {
-                code: "InternalError",
-                message: "We encountered an internal error. Please try again.".into(),
-                status: 500,
-            }
-        })
-    });
-    Ok(Box::pin(stream))
-}
 
 fn check_source_conditions(req: &S3Request, o: &ObjectRecord) -> Result<(), S3Error> {
     let cond = Conditions {
@@ -99,10 +83,11 @@ pub(crate) async fn copy_object(
     let cond = WriteCondition::from_request(req)?;
     let got = ingest(
         &s.blobs,
-        source_stream(reader, 0, size)?,
+        reader.stream(0, size)?,
         None,
         plan.as_ref(),
         MAX_COPY,
+        (Some(size), s.config.inline_max),
     )
     .await?;
     let etag = format!("\"{}\"", hex::encode(got.md5));
@@ -121,7 +106,8 @@ pub(crate) async fn copy_object(
         src.tags.clone()
     };
     let record = ObjectRecord {
-        blob: got.blob.as_str().to_owned(),
+        blob: got.content.blob_name(),
+        inline: got.content.inline(),
         size: got.size,
         etag: etag.clone(),
         last_modified_ms: now,
@@ -187,18 +173,20 @@ pub(crate) async fn upload_part_copy(s: &Inner, req: &S3Request) -> Result<S3Res
         alg: p.alg,
         expected: Expected::None,
     });
+    // Parts are always blobs (inline limit 0): completing the upload concatenates them.
     let got = ingest(
         &s.blobs,
-        source_stream(reader, start, len)?,
+        reader.stream(start, len)?,
         None,
         plan.as_ref(),
         MAX_COPY,
+        (Some(len), 0),
     )
     .await?;
     let etag = hex::encode(got.md5);
     let now = s.now_ms();
     let part = PartRecord {
-        blob: got.blob.as_str().to_owned(),
+        blob: got.content.blob_name(),
         size: got.size,
         md5: etag.clone(),
         last_modified_ms: now,

@@ -4,7 +4,7 @@
 //! tells browsers what they may read.
 
 use crate::body::{read_small, RequestBody};
-use crate::db;
+use crate::buckets::update_bucket;
 use crate::request::S3Request;
 use crate::response::{doc, S3Response};
 use crate::{xml_in, Inner, S3Error};
@@ -141,7 +141,7 @@ fn rule_headers(rule: &CorsRule, origin: &str) -> Vec<(String, String)> {
 }
 
 async fn rules_of(s: &Inner, bucket: &str) -> Result<Option<Vec<CorsRule>>, S3Error> {
-    Ok(crate::buckets::read_bucket(s, bucket).await?.cors)
+    Ok(crate::buckets::read_bucket(s, bucket).await?.cors.clone())
 }
 
 pub(crate) async fn preflight(
@@ -192,14 +192,7 @@ pub(crate) async fn put(
     body: RequestBody,
 ) -> Result<S3Response, S3Error> {
     let rules = parse_cors(&read_small(req, body, xml_in::MAX_DOC).await?)?;
-    let name = req.bucket_name()?.to_owned();
-    s.store
-        .write(move |tx| {
-            let mut b = db::bucket(tx, &name)?;
-            b.cors = Some(rules);
-            db::put(tx, db::BUCKET, &name, &b)
-        })
-        .await?;
+    update_bucket(s, req.bucket_name()?, move |b| b.cors = Some(rules)).await?;
     Ok(S3Response::empty(200))
 }
 
@@ -235,14 +228,7 @@ pub(crate) async fn get(s: &Inner, req: &S3Request) -> Result<S3Response, S3Erro
 }
 
 pub(crate) async fn delete(s: &Inner, req: &S3Request) -> Result<S3Response, S3Error> {
-    let name = req.bucket_name()?.to_owned();
-    s.store
-        .write(move |tx| {
-            let mut b = db::bucket(tx, &name)?;
-            b.cors = None;
-            db::put(tx, db::BUCKET, &name, &b)
-        })
-        .await?;
+    update_bucket(s, req.bucket_name()?, |b| b.cors = None).await?;
     Ok(S3Response::empty(204))
 }
 

@@ -2,8 +2,9 @@
 //!
 //! - `s3.bucket`: bucket name → [`BucketRecord`].
 //! - `s3.owned`: `{account}/{bucket name}` → empty; ListBuckets scans an account's slice.
-//! - `s3.obj`: `{bucket id}/{key}` → [`ObjectRecord`]. Keys sort bytewise, so a listing is one
-//!   scan from `{bucket id}/{prefix}`. The bucket id is random per creation, so a bucket deleted
+//! - `s3.obj`: `{bucket id}/{key}` → [`ObjectRecord`] as JSON, then, for a small object, a NUL
+//!   byte and the object's bytes (JSON text never contains a raw NUL, so the split is exact).
+//!   Keys sort bytewise, so a listing is one scan from `{bucket id}/{prefix}`. The bucket id is random per creation, so a bucket deleted
 //!   and re-created never sees the old one's objects.
 //! - `s3.upload`: `{bucket id}/{upload id}` → [`UploadRecord`]; `s3.part`:
 //!   `{upload id}/{part number, 5 digits}` → [`PartRecord`].
@@ -11,6 +12,7 @@
 //! This module must never know HTTP or the wire formats; it must never write a blob.
 
 use crate::S3Error;
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tessera_store::{Namespace, Tx};
@@ -75,7 +77,12 @@ pub struct ObjectPart {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ObjectRecord {
+    /// The blob holding the bytes; empty when they are inline.
+    #[serde(default)]
     pub blob: String,
+    /// The bytes of a small object, stored after the JSON (see the module docs).
+    #[serde(skip)]
+    pub inline: Option<Bytes>,
     pub size: u64,
     /// Quoted, as sent in the `ETag` header.
     pub etag: String,
@@ -87,6 +94,14 @@ pub struct ObjectRecord {
     #[serde(default)]
     pub tags: Vec<(String, String)>,
     pub owner: Owner,
+}
+
+impl ObjectRecord {
+    /// The blob this record owns, if its bytes are not inline: what to delete once a commit
+    /// stops referencing it.
+    pub fn owned_blob(&self) -> Option<String> {
+        (self.inline.is_none() && !self.blob.is_empty()).then(|| self.blob.clone())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -140,7 +155,97 @@ pub fn decode<T: DeserializeOwned>(ns: Namespace, bytes: &[u8]) -> Result<T, S3E
     serde_json::from_slice(bytes).map_err(|e| S3Error::Corrupt(format!("{ns}: {e}")))
 }
 
+/// The object record at `key`, with its inline bytes.
+pub fn get_object(tx: &mut dyn Tx, key: &str) -> Result<Option<ObjectRecord>, S3Error> {
+    match tx.get(OBJECT, key)? {
+        Some(bytes) => decode_object(&bytes, true).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub fn put_object(tx: &mut dyn Tx, key: &str, o: &ObjectRecord) -> Result<(), S3Error> {
+    tx.put(OBJECT, key, &encode_object(o)?)?;
+    Ok(())
+}
+
+fn encode_object(o: &ObjectRecord) -> Result<Vec<u8>, S3Error> {
+    let mut bytes =
+        serde_json::to_vec(o).map_err(|e| S3Error::Corrupt(format!("{OBJECT}: {e}")))?;
+    if let Some(inline) = &o.inline {
+        bytes.reserve(1 + inline.len());
+        bytes.push(0);
+        bytes.extend_from_slice(inline);
+    }
+    Ok(bytes)
+}
+
+/// An object record as stored; its inline bytes only if `with_body` (listings skip them).
+pub fn decode_object(bytes: &[u8], with_body: bool) -> Result<ObjectRecord, S3Error> {
+    let split = bytes.iter().position(|&b| b == 0);
+    let json = split.map_or(bytes, |at| &bytes[..at]);
+    let mut o: ObjectRecord = decode(OBJECT, json)?;
+    if let Some(at) = split {
+        // Inline even when not returned, so `owned_blob` never names a blob that is not there.
+        o.inline = Some(if with_body {
+            Bytes::copy_from_slice(&bytes[at + 1..])
+        } else {
+            Bytes::new()
+        });
+    }
+    Ok(o)
+}
+
 /// The bucket by name, or `NoSuchBucket`.
 pub fn bucket(tx: &mut dyn Tx, name: &str) -> Result<BucketRecord, S3Error> {
     get(tx, BUCKET, name)?.ok_or_else(S3Error::no_such_bucket)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(inline: Option<&'static [u8]>) -> ObjectRecord {
+        ObjectRecord {
+            blob: if inline.is_some() {
+                String::new()
+            } else {
+                "b1".into()
+            },
+            inline: inline.map(Bytes::from_static),
+            size: inline.map_or(7, |b| b.len() as u64),
+            etag: "\"e\"".into(),
+            last_modified_ms: 1,
+            headers: ContentHeaders {
+                // JSON escapes control characters: a NUL in metadata must not split the record.
+                content_type: Some("text/\u{0}plain".into()),
+                ..ContentHeaders::default()
+            },
+            checksum: None,
+            parts: Vec::new(),
+            tags: Vec::new(),
+            owner: Owner {
+                account: "111122223333".into(),
+                canonical_id: "c".into(),
+                display_name: "d".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn records_round_trip_with_and_without_inline_bytes() {
+        for inline in [None, Some(&b""[..]), Some(&b"\0bytes\0with\0NULs\0"[..])] {
+            let o = record(inline);
+            let bytes = encode_object(&o).unwrap();
+            let back = decode_object(&bytes, true).unwrap();
+            assert_eq!(back.inline.as_deref(), inline);
+            assert_eq!(back.headers, o.headers);
+            assert_eq!(back.owned_blob(), inline.is_none().then(|| "b1".to_owned()));
+            let meta = decode_object(&bytes, false).unwrap();
+            assert_eq!(
+                meta.owned_blob(),
+                back.owned_blob(),
+                "listings see the same owner"
+            );
+        }
+    }
 }

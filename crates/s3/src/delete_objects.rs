@@ -3,7 +3,7 @@
 //! must never delete a blob before the transaction commits.
 
 use crate::body::{read_small, RequestBody};
-use crate::db::{self, ObjectRecord};
+use crate::db;
 use crate::request::S3Request;
 use crate::response::{doc, S3Response};
 use crate::{names, xml_in, Inner, S3Error};
@@ -65,9 +65,9 @@ pub(crate) async fn delete_objects(
                     continue;
                 }
                 let k = db::object_key(&b.id, &key);
-                if let Some(o) = db::get::<ObjectRecord>(tx, db::OBJECT, &k)? {
+                if let Some(o) = db::get_object(tx, &k)? {
                     tx.delete(db::OBJECT, &k)?;
-                    garbage.push(o.blob);
+                    garbage.extend(o.owned_blob());
                 }
                 results.push((key, None));
             }

@@ -76,6 +76,15 @@ impl S3Error {
     pub(crate) fn no_such_bucket() -> Self {
         Self::api("NoSuchBucket", 404, "The specified bucket does not exist")
     }
+    pub(crate) fn is_no_such_bucket(&self) -> bool {
+        matches!(
+            self,
+            S3Error::Api {
+                code: "NoSuchBucket",
+                ..
+            }
+        )
+    }
     pub(crate) fn no_such_key() -> Self {
         Self::api("NoSuchKey", 404, "The specified key does not exist.")
     }

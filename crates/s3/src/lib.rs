@@ -24,8 +24,10 @@
 mod acl;
 mod attributes;
 mod body;
+mod bucket_cache;
 mod buckets;
 mod conditions;
+mod content;
 mod copy;
 mod cors;
 mod db;
@@ -68,6 +70,8 @@ pub struct S3Config {
     pub region: String,
     /// Largest single PUT (and part); AWS's limit is 5 GiB.
     pub max_object_size: u64,
+    /// Objects up to this size keep their bytes in their record (see `content`); 0: never.
+    pub inline_max: u64,
 }
 
 impl Default for S3Config {
@@ -76,6 +80,7 @@ impl Default for S3Config {
             domains: vec!["s3.localhost".into(), "localhost".into()],
             region: "us-east-1".into(),
             max_object_size: 5 * 1024 * 1024 * 1024,
+            inline_max: content::DEFAULT_INLINE_MAX,
         }
     }
 }
@@ -100,6 +105,7 @@ pub(crate) struct Inner {
     pub blobs: BlobStore,
     pub clock: Arc<dyn Clock>,
     pub config: S3Config,
+    pub buckets: bucket_cache::BucketCache,
 }
 
 impl Inner {
@@ -134,6 +140,7 @@ impl S3 {
                 blobs,
                 clock,
                 config,
+                buckets: bucket_cache::BucketCache::default(),
             }),
         }
     }
@@ -152,18 +159,17 @@ impl S3 {
 
     /// For authorization: the bucket's owner and policy (`None` if there is no such bucket).
     pub async fn bucket_policy(&self, bucket: &str) -> Result<Option<BucketAuthInfo>, S3Error> {
-        let name = bucket.to_owned();
-        let rec: Option<db::BucketRecord> = self
-            .inner
-            .store
-            .read(move |tx| db::get(tx, db::BUCKET, &name))
-            .await?;
+        let rec = match buckets::read_bucket(&self.inner, bucket).await {
+            Ok(b) => Some(b),
+            Err(e) if e.is_no_such_bucket() => None,
+            Err(e) => return Err(e),
+        };
         rec.map(|b| {
             let owner = AccountId::parse(&b.owner.account)
                 .map_err(|e| S3Error::Corrupt(format!("bucket owner: {e:?}")))?;
             Ok(BucketAuthInfo {
                 owner,
-                policy: b.policy,
+                policy: b.policy.clone(),
             })
         })
         .transpose()
@@ -303,6 +309,8 @@ fn blob_of(ns: tessera_store::Namespace, v: &[u8]) -> Result<String, S3Error> {
     if ns == db::PART {
         Ok(db::decode::<db::PartRecord>(ns, v)?.blob)
     } else {
-        Ok(db::decode::<db::ObjectRecord>(ns, v)?.blob)
+        Ok(db::decode_object(v, false)?
+            .owned_blob()
+            .unwrap_or_default())
     }
 }

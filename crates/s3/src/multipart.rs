@@ -296,10 +296,19 @@ pub(crate) async fn upload_part(
     }
     let plan = part_plan(req, &upload)?;
     let md5 = content_md5(req)?;
-    let got = ingest(&s.blobs, body, md5, plan.as_ref(), s.config.max_object_size).await?;
+    // Parts are always blobs (inline limit 0): completing the upload concatenates them.
+    let got = ingest(
+        &s.blobs,
+        body,
+        md5,
+        plan.as_ref(),
+        s.config.max_object_size,
+        (None, 0),
+    )
+    .await?;
     let etag = hex::encode(got.md5);
     let part = PartRecord {
-        blob: got.blob.as_str().to_owned(),
+        blob: got.content.blob_name(),
         size: got.size,
         md5: etag.clone(),
         last_modified_ms: s.now_ms(),
@@ -409,7 +418,15 @@ pub(crate) async fn complete(
         .iter()
         .map(|p| BlobId::parse(&p.blob))
         .collect::<Result<Vec<_>, _>>()?;
-    let got = ingest(&s.blobs, concat(s, ids), None, plan.as_ref(), u64::MAX).await?;
+    let got = ingest(
+        &s.blobs,
+        concat(s, ids),
+        None,
+        plan.as_ref(),
+        u64::MAX,
+        (None, 0),
+    )
+    .await?;
     let checksum = match (alg, full_object) {
         (Some(_), true) => got.checksum.as_ref().map(|c| StoredChecksum {
             algorithm: c.algorithm().name().to_owned(),
@@ -438,7 +455,7 @@ pub(crate) async fn complete(
     let stated = alg.and_then(|a| req.header(a.header_name()));
     if let (Some(stated), Some(c)) = (stated, &checksum) {
         if stated.trim() != c.value {
-            s.delete_blobs([got.blob.as_str().to_owned()]).await;
+            s.delete_blobs([got.content.blob_name()]).await;
             return Err(S3Error::bad_digest(format!(
                 "The {} you specified did not match the calculated checksum.",
                 c.algorithm
@@ -446,7 +463,8 @@ pub(crate) async fn complete(
         }
     }
     let record = ObjectRecord {
-        blob: got.blob.as_str().to_owned(),
+        blob: got.content.blob_name(),
+        inline: None,
         size: got.size,
         etag: etag.clone(),
         last_modified_ms: s.now_ms(),

@@ -8,11 +8,13 @@
 use crate::body::{checksum_plan, content_md5, ingest, RequestBody};
 use crate::buckets::{owner_of, read_bucket};
 use crate::conditions::{parse_range, ByteRange, Conditions, Precondition};
+use crate::content::ObjectBody;
 use crate::db::{self, BucketRecord, ContentHeaders, ObjectRecord, StoredChecksum};
 use crate::request::{S3Caller, S3Request};
 use crate::response::{ResponseBody, S3Response};
 use crate::timefmt::http_date;
 use crate::{names, tagging, Inner, S3Error};
+use std::sync::Arc;
 use tessera_blob::{BlobError, BlobId};
 
 /// AWS's limit on user metadata: names and values of `x-amz-meta-*`, in UTF-8 bytes.
@@ -120,7 +122,7 @@ pub(crate) async fn commit_object(
     let name = bucket.name.clone();
     let id = bucket.id.clone();
     let k = db::object_key(&bucket.id, key);
-    let new_blob = record.blob.clone();
+    let new_blob = record.owned_blob();
     let outcome = s
         .store
         .write(move |tx| {
@@ -128,11 +130,14 @@ pub(crate) async fn commit_object(
             if b.id != id {
                 return Err(S3Error::no_such_bucket());
             }
-            let old: Option<ObjectRecord> = db::get(tx, db::OBJECT, &k)?;
+            let old = db::get_object(tx, &k)?;
             cond.check(old.as_ref())?;
-            db::put(tx, db::OBJECT, &k, &record)?;
+            db::put_object(tx, &k, &record)?;
             let mut garbage = extra(tx)?;
-            garbage.extend(old.map(|o| o.blob).filter(|b| *b != record.blob));
+            garbage.extend(
+                old.and_then(|o| o.owned_blob())
+                    .filter(|b| *b != record.blob),
+            );
             Ok(garbage)
         })
         .await;
@@ -142,7 +147,7 @@ pub(crate) async fn commit_object(
             Ok(())
         }
         Err(e) => {
-            s.delete_blobs([new_blob]).await;
+            s.delete_blobs(new_blob).await;
             Err(e)
         }
     }
@@ -168,7 +173,16 @@ pub(crate) async fn put_object(
     let cond = WriteCondition::from_request(req)?;
     let plan = checksum_plan(req)?;
     let md5 = content_md5(req)?;
-    let got = ingest(&s.blobs, body, md5, plan.as_ref(), s.config.max_object_size).await?;
+    let inline = (declared_size(req), s.config.inline_max);
+    let got = ingest(
+        &s.blobs,
+        body,
+        md5,
+        plan.as_ref(),
+        s.config.max_object_size,
+        inline,
+    )
+    .await?;
     let etag = format!("\"{}\"", hex::encode(got.md5));
     let checksum = got.checksum.as_ref().map(|c| StoredChecksum {
         algorithm: c.algorithm().name().to_owned(),
@@ -176,7 +190,8 @@ pub(crate) async fn put_object(
         kind: "FULL_OBJECT".to_owned(),
     });
     let record = ObjectRecord {
-        blob: got.blob.as_str().to_owned(),
+        blob: got.content.blob_name(),
+        inline: got.content.inline(),
         size: got.size,
         etag: etag.clone(),
         last_modified_ms: s.now_ms(),
@@ -196,36 +211,38 @@ pub(crate) async fn put_object(
     Ok(resp)
 }
 
-/// Reads the object record (bucket must exist).
+/// Reads the object record (bucket must exist): the bucket from the bucket cache, then one read
+/// transaction for the object.
 pub(crate) async fn read_object(
     s: &Inner,
     bucket: &str,
     key: &str,
-) -> Result<(BucketRecord, ObjectRecord), S3Error> {
-    let (bucket, key) = (bucket.to_owned(), key.to_owned());
-    s.store
-        .read(move |tx| {
-            let b = db::bucket(tx, &bucket)?;
-            let o: ObjectRecord = db::get(tx, db::OBJECT, &db::object_key(&b.id, &key))?
-                .ok_or_else(S3Error::no_such_key)?;
-            Ok((b, o))
-        })
-        .await
+) -> Result<(Arc<BucketRecord>, ObjectRecord), S3Error> {
+    let b = read_bucket(s, bucket).await?;
+    let k = db::object_key(&b.id, key);
+    let o = s
+        .store
+        .read(move |tx| db::get_object(tx, &k)?.ok_or_else(S3Error::no_such_key))
+        .await?;
+    Ok((b, o))
 }
 
-/// Reads the record and opens its blob. An overwrite can delete the blob between the two steps;
-/// then the (new) record is read again.
+/// Reads the record and opens its bytes. An overwrite can delete the blob between the two steps;
+/// then the (new) record is read again. Inline bytes come with the record.
 pub(crate) async fn open_object(
     s: &Inner,
     bucket: &str,
     key: &str,
-) -> Result<(BucketRecord, ObjectRecord, tessera_blob::BlobReader), S3Error> {
+) -> Result<(Arc<BucketRecord>, ObjectRecord, ObjectBody), S3Error> {
     let mut attempts = 0;
     loop {
         let (b, o) = read_object(s, bucket, key).await?;
+        if let Some(bytes) = o.inline.clone() {
+            return Ok((b, o, ObjectBody::Inline(bytes)));
+        }
         let id = BlobId::parse(&o.blob)?;
         match s.blobs.open(&id).await {
-            Ok(r) => return Ok((b, o, r)),
+            Ok(r) => return Ok((b, o, ObjectBody::Blob(r))),
             Err(BlobError::NotFound(_)) if attempts < 3 => attempts += 1,
             Err(e) => return Err(e.into()),
         }
@@ -322,7 +339,13 @@ pub(crate) async fn get_object(
             "Cannot specify both Range header and partNumber query parameter",
         ));
     }
-    let (_, o, reader) = open_object(s, req.bucket_name()?, key).await?;
+    // HEAD needs only the record; GET opens the bytes too.
+    let (o, reader) = if head {
+        (read_object(s, req.bucket_name()?, key).await?.1, None)
+    } else {
+        let (_, o, reader) = open_object(s, req.bucket_name()?, key).await?;
+        (o, Some(reader))
+    };
     let cond = Conditions {
         if_match: req.header("if-match"),
         if_none_match: req.header("if-none-match"),
@@ -396,10 +419,9 @@ pub(crate) async fn get_object(
         headers.push((name.to_owned(), value));
     }
     headers.push(("Content-Length".into(), len.to_string()));
-    let body = if head {
-        ResponseBody::Empty
-    } else {
-        ResponseBody::Blob { reader, start, len }
+    let body = match reader {
+        Some(reader) => reader.respond(start, len),
+        None => ResponseBody::Empty,
     };
     Ok(S3Response {
         status,
@@ -417,11 +439,11 @@ pub(crate) async fn delete_object(s: &Inner, req: &S3Request) -> Result<S3Respon
         .write(move |tx| {
             let b = db::bucket(tx, &bucket)?;
             let k = db::object_key(&b.id, &key);
-            let old: Option<ObjectRecord> = db::get(tx, db::OBJECT, &k)?;
+            let old = db::get_object(tx, &k)?;
             if old.is_some() {
                 tx.delete(db::OBJECT, &k)?;
             }
-            Ok::<_, S3Error>(old.map(|o| o.blob))
+            Ok::<_, S3Error>(old.and_then(|o| o.owned_blob()))
         })
         .await?;
     s.delete_blobs(garbage).await;

@@ -3,7 +3,7 @@
 //! since GetBucketPolicy returns the text. It must never evaluate a policy (the server does).
 
 use crate::body::{read_small, RequestBody};
-use crate::db;
+use crate::buckets::update_bucket;
 use crate::request::S3Request;
 use crate::response::{ResponseBody, S3Response};
 use crate::{Inner, S3Error};
@@ -46,20 +46,13 @@ pub(crate) async fn put(
             other => other,
         })?;
     let text = validate_policy(&raw)?;
-    let name = req.bucket_name()?.to_owned();
-    s.store
-        .write(move |tx| {
-            let mut b = db::bucket(tx, &name)?;
-            b.policy = Some(text);
-            db::put(tx, db::BUCKET, &name, &b)
-        })
-        .await?;
+    update_bucket(s, req.bucket_name()?, move |b| b.policy = Some(text)).await?;
     Ok(S3Response::empty(204))
 }
 
 pub(crate) async fn get(s: &Inner, req: &S3Request) -> Result<S3Response, S3Error> {
     let b = crate::buckets::read_bucket(s, req.bucket_name()?).await?;
-    let policy = b.policy.ok_or_else(|| {
+    let policy = b.policy.clone().ok_or_else(|| {
         S3Error::api(
             "NoSuchBucketPolicy",
             404,
@@ -74,13 +67,6 @@ pub(crate) async fn get(s: &Inner, req: &S3Request) -> Result<S3Response, S3Erro
 }
 
 pub(crate) async fn delete(s: &Inner, req: &S3Request) -> Result<S3Response, S3Error> {
-    let name = req.bucket_name()?.to_owned();
-    s.store
-        .write(move |tx| {
-            let mut b = db::bucket(tx, &name)?;
-            b.policy = None;
-            db::put(tx, db::BUCKET, &name, &b)
-        })
-        .await?;
+    update_bucket(s, req.bucket_name()?, |b| b.policy = None).await?;
     Ok(S3Response::empty(204))
 }

@@ -3,6 +3,7 @@
 //! and S3's tag limits; it must never touch blobs.
 
 use crate::body::{read_small, RequestBody};
+use crate::buckets::update_bucket;
 use crate::db::{self, ObjectRecord};
 use crate::request::{decode_query, S3Request};
 use crate::response::{doc, S3Response};
@@ -87,10 +88,9 @@ async fn set_object_tags(
         .write(move |tx| {
             let b = db::bucket(tx, &bucket)?;
             let k = db::object_key(&b.id, &key);
-            let mut o: ObjectRecord =
-                db::get(tx, db::OBJECT, &k)?.ok_or_else(S3Error::no_such_key)?;
+            let mut o: ObjectRecord = db::get_object(tx, &k)?.ok_or_else(S3Error::no_such_key)?;
             o.tags = tags;
-            db::put(tx, db::OBJECT, &k, &o)
+            db::put_object(tx, &k, &o)
         })
         .await
 }
@@ -123,14 +123,7 @@ pub(crate) async fn put_bucket(
 ) -> Result<S3Response, S3Error> {
     let tags = parse_tagging(&read_small(req, body, xml_in::MAX_DOC).await?)?;
     check_tags(&tags, 50)?;
-    let name = req.bucket_name()?.to_owned();
-    s.store
-        .write(move |tx| {
-            let mut b = db::bucket(tx, &name)?;
-            b.tags = tags;
-            db::put(tx, db::BUCKET, &name, &b)
-        })
-        .await?;
+    update_bucket(s, req.bucket_name()?, move |b| b.tags = tags).await?;
     Ok(S3Response::empty(204))
 }
 
@@ -147,13 +140,6 @@ pub(crate) async fn get_bucket(s: &Inner, req: &S3Request) -> Result<S3Response,
 }
 
 pub(crate) async fn delete_bucket(s: &Inner, req: &S3Request) -> Result<S3Response, S3Error> {
-    let name = req.bucket_name()?.to_owned();
-    s.store
-        .write(move |tx| {
-            let mut b = db::bucket(tx, &name)?;
-            b.tags.clear();
-            db::put(tx, db::BUCKET, &name, &b)
-        })
-        .await?;
+    update_bucket(s, req.bucket_name()?, |b| b.tags.clear()).await?;
     Ok(S3Response::empty(204))
 }

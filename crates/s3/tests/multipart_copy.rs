@@ -3,6 +3,14 @@
 mod common;
 use bytes::Bytes;
 use common::*;
+
+both_layouts!(
+    copy_object_directives_and_conditions,
+    multipart_upload_complete_and_read_parts,
+    small_parts_abort_and_errors,
+    multipart_checksums_composite_and_full_object,
+    upload_part_copy_with_ranges
+);
 use tessera_checksum::{Algorithm, Hasher};
 
 const NONE: &[(&str, &str)] = &[];
@@ -13,9 +21,7 @@ fn big(n: usize, seed: u8) -> Vec<u8> {
         .collect()
 }
 
-#[tokio::test]
-async fn copy_object_directives_and_conditions() {
-    let h = H::new().await;
+async fn copy_object_directives_and_conditions(h: H) {
     h.bucket("src").await;
     h.bucket("dst").await;
     let etag = h
@@ -168,7 +174,7 @@ async fn copy_object_directives_and_conditions() {
         .0,
         "InvalidArgument"
     );
-    assert_eq!(h.blob_files(), 3);
+    h.assert_blob_files(3);
 }
 
 async fn create_upload(h: &H, key: &str, headers: &[(&str, &str)]) -> String {
@@ -191,9 +197,7 @@ fn complete_doc(parts: &[(u32, &str)]) -> String {
     format!("<CompleteMultipartUpload>{body}</CompleteMultipartUpload>")
 }
 
-#[tokio::test]
-async fn multipart_upload_complete_and_read_parts() {
-    let h = H::new().await;
+async fn multipart_upload_complete_and_read_parts(h: H) {
     h.bucket("mpu").await;
     let id = create_upload(
         &h,
@@ -378,12 +382,10 @@ async fn multipart_upload_complete_and_read_parts() {
         .0,
         "NoSuchUpload"
     );
-    assert_eq!(h.blob_files(), 1);
+    h.assert_blob_files(1);
 }
 
-#[tokio::test]
-async fn small_parts_abort_and_errors() {
-    let h = H::new().await;
+async fn small_parts_abort_and_errors(h: H) {
     h.bucket("mpu").await;
     let id = create_upload(&h, "k", NONE).await;
     let e1 = h
@@ -514,7 +516,7 @@ async fn small_parts_abort_and_errors() {
         .0,
         "NoSuchUpload"
     );
-    assert_eq!(h.blob_files(), 1);
+    h.assert_blob_files(1);
     // Deleting a bucket takes in-progress uploads with it.
     let id3 = create_upload(&h, "z", NONE).await;
     h.ok(
@@ -526,12 +528,10 @@ async fn small_parts_abort_and_errors() {
     .await;
     h.ok("DELETE", "/mpu/one", NONE, Bytes::new()).await;
     h.ok("DELETE", "/mpu", NONE, Bytes::new()).await;
-    assert_eq!(h.blob_files(), 0);
+    h.assert_blob_files(0);
 }
 
-#[tokio::test]
-async fn multipart_checksums_composite_and_full_object() {
-    let h = H::new().await;
+async fn multipart_checksums_composite_and_full_object(h: H) {
     h.bucket("mpu").await;
     let crc = |d: &[u8]| {
         let mut x = Hasher::new(Algorithm::Crc32);
@@ -648,9 +648,7 @@ async fn multipart_checksums_composite_and_full_object() {
     );
 }
 
-#[tokio::test]
-async fn upload_part_copy_with_ranges() {
-    let h = H::new().await;
+async fn upload_part_copy_with_ranges(h: H) {
     h.bucket("mpu").await;
     let src = big(6 * MIB, 3);
     h.put("mpu", "source", src.clone()).await;
@@ -704,5 +702,5 @@ async fn upload_part_copy_with_ranges() {
     )
     .await;
     assert!(h.ok("GET", "/mpu/dest", NONE, Bytes::new()).await.body == src);
-    assert_eq!(h.blob_files(), 2);
+    h.assert_blob_files(2);
 }

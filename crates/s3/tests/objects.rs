@@ -4,11 +4,18 @@ mod common;
 use bytes::Bytes;
 use common::*;
 
+both_layouts!(
+    put_get_head_with_metadata,
+    keys_are_data_not_paths,
+    conditional_reads_and_writes,
+    content_md5_and_checksums,
+    delete_object_and_delete_objects,
+    sweep_removes_orphans_only
+);
+
 const NONE: &[(&str, &str)] = &[];
 
-#[tokio::test]
-async fn put_get_head_with_metadata() {
-    let h = H::new().await;
+async fn put_get_head_with_metadata(h: H) {
     h.bucket("docs").await;
     let r = h
         .ok(
@@ -104,7 +111,7 @@ async fn put_get_head_with_metadata() {
             .body,
         b"second"
     );
-    assert_eq!(h.blob_files(), 2);
+    h.assert_blob_files(2);
 
     assert_eq!(
         h.err("GET", "/docs/missing", NONE, Bytes::new()).await,
@@ -124,9 +131,7 @@ async fn put_get_head_with_metadata() {
     );
 }
 
-#[tokio::test]
-async fn keys_are_data_not_paths() {
-    let h = H::new().await;
+async fn keys_are_data_not_paths(h: H) {
     h.bucket("keys").await;
     let long = "k".repeat(1024);
     for (raw, decoded) in [
@@ -149,7 +154,7 @@ async fn keys_are_data_not_paths() {
         ("KeyTooLongError".into(), 400)
     );
     // Nothing was written outside the blob directory's own layout.
-    assert_eq!(h.blob_files(), 5);
+    h.assert_blob_files(5);
 }
 
 #[tokio::test]
@@ -203,9 +208,7 @@ async fn ranges() {
     );
 }
 
-#[tokio::test]
-async fn conditional_reads_and_writes() {
-    let h = H::new().await;
+async fn conditional_reads_and_writes(h: H) {
     h.bucket("cond").await;
     let etag = h
         .put("cond", "k", "v1")
@@ -277,13 +280,11 @@ async fn conditional_reads_and_writes() {
         .await;
     assert_eq!(h.ok("GET", "/cond/k", NONE, Bytes::new()).await.body, b"v2");
     // Failed conditional writes leave no blob behind.
-    assert_eq!(h.blob_files(), 2);
+    h.assert_blob_files(2);
     assert_eq!(h.temp_files(), 0);
 }
 
-#[tokio::test]
-async fn content_md5_and_checksums() {
-    let h = H::new().await;
+async fn content_md5_and_checksums(h: H) {
     h.bucket("sums").await;
     let good = md5_b64(b"payload");
     h.ok(
@@ -415,12 +416,11 @@ async fn content_md5_and_checksums() {
         .0,
         "EntityTooLarge"
     );
-    assert_eq!((h.blob_files(), h.temp_files()), (3, 0));
+    h.assert_blob_files(3);
+    assert_eq!(h.temp_files(), 0);
 }
 
-#[tokio::test]
-async fn delete_object_and_delete_objects() {
-    let h = H::new().await;
+async fn delete_object_and_delete_objects(h: H) {
     h.bucket("del").await;
     for k in ["a", "b", "c"] {
         h.put("del", k, "x").await;
@@ -446,7 +446,7 @@ async fn delete_object_and_delete_objects() {
     let quiet = "<Delete><Quiet>true</Quiet><Object><Key>c</Key></Object></Delete>";
     let r = h.ok("POST", "/del?delete", NONE, quiet).await;
     assert!(!r.text().contains("<Deleted>"), "{}", r.text());
-    assert_eq!(h.blob_files(), 0);
+    h.assert_blob_files(0);
     let too_many = format!(
         "<Delete>{}</Delete>",
         "<Object><Key>k</Key></Object>".repeat(1001)
@@ -561,9 +561,7 @@ async fn object_tagging_and_attributes() {
     );
 }
 
-#[tokio::test]
-async fn sweep_removes_orphans_only() {
-    let h = H::new().await;
+async fn sweep_removes_orphans_only(h: H) {
     h.bucket("sweep").await;
     h.put("sweep", "kept", "data").await;
     // A blob finished but never committed (a crash between the two steps).
@@ -571,11 +569,66 @@ async fn sweep_removes_orphans_only() {
     let mut w = blobs.create().await.unwrap();
     w.write(b"orphan").await.unwrap();
     w.finish().await.unwrap();
-    assert_eq!(h.blob_files(), 2);
+    h.assert_blob_files(2);
     let report = h.s3.sweep_orphans().await.unwrap();
-    assert_eq!((report.removed_blobs, report.kept), (1, 1));
+    // An inline object has no blob to keep.
+    let kept = if h.inline { 0 } else { 1 };
+    assert_eq!((report.removed_blobs, report.kept), (1, kept));
     assert_eq!(
         h.ok("GET", "/sweep/kept", NONE, Bytes::new()).await.body,
         b"data"
     );
 }
+
+#[tokio::test]
+async fn small_objects_live_in_their_record() {
+    let h = H::new().await;
+    h.bucket("bkt").await;
+    let small = "tiny".repeat(10);
+    let large = vec![b'L'; 100 * 1024];
+    h.ok("PUT", "/bkt/k", NONE, small.clone()).await;
+    assert_eq!(h.blob_files(), 0, "a small PUT writes no file");
+    let r = h
+        .ok("GET", "/bkt/k", &[("range", "bytes=4-7")], Bytes::new())
+        .await;
+    assert_eq!((r.status, &r.body[..]), (206, &b"tiny"[..]));
+    // Small replaced by large: a blob appears; large replaced by small: the blob goes.
+    h.ok("PUT", "/bkt/k", NONE, large.clone()).await;
+    assert_eq!(h.blob_files(), 1);
+    assert_eq!(h.ok("GET", "/bkt/k", NONE, Bytes::new()).await.body, large);
+    h.ok("PUT", "/bkt/k", NONE, small.clone()).await;
+    assert_eq!(h.blob_files(), 0);
+    // Tagging rewrites the record: the bytes stay with it.
+    h.ok("PUT", "/bkt/k?tagging", NONE, TAGS_XML).await;
+    let r = h.ok("GET", "/bkt/k", NONE, Bytes::new()).await;
+    assert_eq!(r.header("x-amz-tagging-count"), Some("1"));
+    assert_eq!(r.body, small.as_bytes());
+    // A copy of a small object is small; a part copied from it is a blob.
+    h.ok(
+        "PUT",
+        "/bkt/copy",
+        &[("x-amz-copy-source", "/bkt/k")],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(
+        h.ok("GET", "/bkt/copy", NONE, Bytes::new()).await.body,
+        small.as_bytes()
+    );
+    assert_eq!(h.blob_files(), 0);
+    let listed = h.ok("GET", "/bkt?list-type=2", NONE, Bytes::new()).await;
+    let xml = String::from_utf8(listed.body).unwrap();
+    assert_eq!(xml.matches("<Size>40</Size>").count(), 2, "{xml}");
+    h.ok("DELETE", "/bkt/k", NONE, Bytes::new()).await;
+    assert_eq!(
+        h.err("GET", "/bkt/k", NONE, Bytes::new()).await.0,
+        "NoSuchKey"
+    );
+    assert_eq!(
+        h.ok("GET", "/bkt/copy", NONE, Bytes::new()).await.body,
+        small.as_bytes()
+    );
+}
+
+const TAGS_XML: &str =
+    "<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>";

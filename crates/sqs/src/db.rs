@@ -282,6 +282,7 @@ mod tests {
             received: false,
             receive_count: 0,
             first_receive_ms: None,
+            last_receive_ms: None,
             nonce: 0,
             group_id: None,
             dedup_id: None,

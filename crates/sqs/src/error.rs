@@ -35,6 +35,9 @@ pub enum SqsError {
     MessageNotInflight,
     #[error("{0}")]
     OverLimit(String),
+    /// A FIFO queue's request quota is exhausted for now.
+    #[error("{0}")]
+    RequestThrottled(String),
     #[error("{0}")]
     InvalidAttributeName(String),
     #[error("{0}")]
@@ -121,6 +124,7 @@ impl SqsError {
                 400,
             ),
             OverLimit(_) => ("OverLimit", "OverLimit", 403),
+            RequestThrottled(_) => ("RequestThrottled", "RequestThrottled", 403),
             InvalidAttributeName(_) => ("InvalidAttributeName", "InvalidAttributeName", 400),
             InvalidAttributeValue(_) => ("InvalidAttributeValue", "InvalidAttributeValue", 400),
             InvalidParameterValue(_) => ("InvalidParameterValue", "InvalidParameterValue", 400),
@@ -245,6 +249,18 @@ mod tests {
                 "MessageNotInflight",
                 "AWS.SimpleQueueService.MessageNotInflight",
                 400,
+            ),
+            (
+                SqsError::OverLimit(String::new()),
+                "OverLimit",
+                "OverLimit",
+                403,
+            ),
+            (
+                SqsError::RequestThrottled(String::new()),
+                "RequestThrottled",
+                "RequestThrottled",
+                403,
             ),
         ];
         for (err, shape, query, status) in cases {

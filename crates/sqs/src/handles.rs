@@ -91,10 +91,12 @@ pub async fn delete(
         return Ok(decoded.into_iter().map(|r| r.map(|_| ())).collect());
     }
     let qid = q.id.clone();
-    inner
+    let now = inner.now_ms();
+    let (results, released) = inner
         .store
         .write(move |tx| {
             let mut out = Vec::with_capacity(decoded.len());
+            let mut released = 0;
             for h in decoded {
                 let h = match h {
                     Ok(h) => h,
@@ -107,14 +109,22 @@ pub async fn delete(
                 if let Some(m) = db::get::<MessageRecord>(tx, db::NS_MSG, &key)? {
                     if m.received && m.nonce == h.nonce {
                         db::delete_message(tx, &qid, h.seq, &m)?;
+                        if m.visible_at_ms > now {
+                            released += 1;
+                        }
                     }
                 }
                 out.push(Ok(()));
             }
-            Ok(out)
+            Ok::<_, SqsError>((out, released))
         })
-        .await
+        .await?;
+    inner.inflight.release(&q.id, released);
+    Ok(results)
 }
+
+/// How far past its latest receive a message's visibility may reach (AWS: 12 hours).
+const MAX_VISIBILITY_MS: u64 = 43_200 * 1000;
 
 /// Changes the visibility of in-flight messages, one transaction for all entries.
 pub async fn change_visibility(
@@ -131,11 +141,11 @@ pub async fn change_visibility(
     }
     let qid = q.id.clone();
     let now = inner.now_ms();
-    let (results, visible_now) = inner
+    let (results, released) = inner
         .store
         .write(move |tx| {
             let mut out = Vec::with_capacity(decoded.len());
-            let mut visible_now = false;
+            let mut released = 0;
             for d in decoded {
                 let (text, h, timeout) = match d {
                     Ok(d) => d,
@@ -163,19 +173,35 @@ pub async fn change_visibility(
                     out.push(Err(SqsError::MessageNotInflight));
                     continue;
                 }
+                let visible_at_ms = now + u64::from(timeout) * 1000;
+                // Extending never resets the clock: the cap counts from the latest receive.
+                if m
+                    .last_receive_ms
+                    .is_some_and(|at| visible_at_ms > at + MAX_VISIBILITY_MS)
+                {
+                    out.push(Err(SqsError::invalid_value(
+                        &timeout.to_string(),
+                        "VisibilityTimeout",
+                        "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
+                    )));
+                    continue;
+                }
                 let old_key = db::vis_key(&qid, &m, h.seq);
-                m.visible_at_ms = now + u64::from(timeout) * 1000;
+                m.visible_at_ms = visible_at_ms;
                 db::rewrite_message(tx, &qid, h.seq, &old_key, &m)?;
-                if timeout == 0 && !visible_now {
-                    tx.notify(wake::CHANNEL, &qid)?;
-                    visible_now = true;
+                if timeout == 0 {
+                    if released == 0 {
+                        tx.notify(wake::CHANNEL, &qid)?;
+                    }
+                    released += 1;
                 }
                 out.push(Ok(()));
             }
-            Ok::<_, SqsError>((out, visible_now))
+            Ok::<_, SqsError>((out, released))
         })
         .await?;
-    if visible_now {
+    if released > 0 {
+        inner.inflight.release(&q.id, released);
         inner.wake.ring(&q.id);
     }
     Ok(results)

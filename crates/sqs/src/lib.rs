@@ -11,6 +11,8 @@
 //!   `permissions`: AddPermission/RemovePermission and policy checks; `send`, `receive`,
 //!   `handles` (delete and visibility by receipt handle); `movetasks`; `maintenance` (retention,
 //!   deferred deletion, move tasks); `wake`: long-poll wake-ups.
+//! - `config`: tunable quotas; `inflight`: the in-flight quota's estimate; `throttle`: FIFO
+//!   request quotas (token buckets, per node).
 //!
 //! Invariants: every acknowledged send/delete/receive went through one `Store::write` (durable
 //! when answered); a message record is the authority on its visibility (indexes are re-checked);
@@ -18,9 +20,11 @@
 //! Must never: see HTTP types, read configuration, or authorize (the server does).
 
 mod attributes;
+mod config;
 mod db;
 mod error;
 mod handles;
+mod inflight;
 mod maintenance;
 mod md5;
 mod message;
@@ -32,6 +36,7 @@ mod receive;
 mod request;
 mod response;
 mod send;
+mod throttle;
 mod wake;
 mod wire;
 
@@ -42,6 +47,7 @@ use parking_lot::RwLock;
 use tessera_core::{AccountId, Clock};
 use tessera_store::Store;
 
+pub use config::{FifoQuotas, SqsConfig, AWS_MAX_INFLIGHT};
 pub use error::{SqsError, JSON_TYPE_PREFIX, XMLNS};
 pub use md5::{attributes_md5, hex_md5};
 pub use message::AttributeValue;
@@ -82,12 +88,16 @@ pub(crate) struct Inner {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub region: String,
+    pub max_inflight: u64,
+    pub fifo_quotas: Option<FifoQuotas>,
     /// Queue records by name, with when they were read: served for at most [`QUEUE_CACHE_TTL`],
     /// because another node may change or delete the queue; every write on this node that
     /// changes a queue record invalidates it at once.
     cache: RwLock<HashMap<QueueName, (std::time::Instant, Arc<QueueRecord>)>>,
     pub wake: wake::Wake,
     pub seq: db::SeqAllocator,
+    pub inflight: inflight::InflightGauge,
+    throttle: throttle::Throttle,
 }
 
 impl Inner {
@@ -129,15 +139,24 @@ impl Inner {
 }
 
 impl Sqs {
+    /// The service with AWS's quotas ([`SqsConfig::new`]).
     pub fn new(store: Store, clock: Arc<dyn Clock>, region: &str) -> Self {
+        Self::with_config(store, clock, SqsConfig::new(region))
+    }
+
+    pub fn with_config(store: Store, clock: Arc<dyn Clock>, config: SqsConfig) -> Self {
         Sqs {
             inner: Arc::new(Inner {
                 store,
                 clock,
-                region: region.to_owned(),
+                region: config.region,
+                max_inflight: config.max_inflight,
+                fifo_quotas: config.fifo_quotas,
                 cache: RwLock::new(HashMap::new()),
                 wake: wake::Wake::default(),
                 seq: db::SeqAllocator::new(),
+                inflight: inflight::InflightGauge::default(),
+                throttle: throttle::Throttle::default(),
             }),
         }
     }
@@ -195,6 +214,7 @@ impl Sqs {
 
     /// Executes an authorized request. ReceiveMessage waits up to its wait time (long poll).
     pub async fn call(&self, caller: &SqsCaller, req: SqsRequest) -> Result<SqsResponse, SqsError> {
+        self.admit(&req).await?;
         // A transaction that lost a deadlock to another node wrote nothing: run it again.
         for _ in 1..CONFLICT_ATTEMPTS {
             match self.call_once(caller, req.clone()).await {
@@ -203,6 +223,77 @@ impl Sqs {
             }
         }
         self.call_once(caller, req).await
+    }
+
+    /// Charges a FIFO queue's request quotas (see `throttle`): one call per API action and queue,
+    /// and in high-throughput mode one per message group a send names. A request for a missing
+    /// queue passes, to fail as the operation itself would.
+    async fn admit(&self, req: &SqsRequest) -> Result<(), SqsError> {
+        use throttle::{ActionFamily, BucketKey};
+        let inner = &self.inner;
+        let Some(quotas) = inner.fifo_quotas else {
+            return Ok(());
+        };
+        let (action, groups): (_, Vec<&str>) = match &req.op {
+            Op::SendMessage(e) => (
+                ActionFamily::Send,
+                e.group_id.iter().map(String::as_str).collect(),
+            ),
+            Op::SendMessageBatch(entries) => (
+                ActionFamily::Send,
+                entries
+                    .iter()
+                    .filter_map(|(_, e)| e.as_ref().ok()?.group_id.as_deref())
+                    .collect(),
+            ),
+            Op::ReceiveMessage(_) => (ActionFamily::Receive, Vec::new()),
+            Op::DeleteMessage { .. } | Op::DeleteMessageBatch(_) => {
+                (ActionFamily::Delete, Vec::new())
+            }
+            _ => return Ok(()),
+        };
+        let Some(name) = &req.queue else {
+            return Ok(());
+        };
+        let q = match inner.queue(name).await {
+            Ok(q) => q,
+            Err(SqsError::QueueDoesNotExist) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let a = &q.attributes;
+        if !a.fifo {
+            return Ok(());
+        }
+        let high_throughput = a.deduplication_scope == "messageGroup"
+            && a.fifo_throughput_limit == "perMessageGroupId";
+        let key = |group: Option<&str>| BucketKey {
+            queue: db::queue_key(name),
+            action,
+            group: group.map(str::to_owned),
+        };
+        let mut wants = vec![(
+            key(None),
+            if high_throughput {
+                quotas.high_throughput_per_queue
+            } else {
+                quotas.per_queue
+            },
+        )];
+        if high_throughput {
+            let distinct: std::collections::BTreeSet<&str> = groups.into_iter().collect();
+            wants.extend(
+                distinct
+                    .into_iter()
+                    .map(|g| (key(Some(g)), quotas.per_message_group)),
+            );
+        }
+        if inner.throttle.admit(inner.now_ms(), wants) {
+            Ok(())
+        } else {
+            Err(SqsError::RequestThrottled(
+                "Request rate exceeds the queue's FIFO throughput quota.".into(),
+            ))
+        }
     }
 
     async fn call_once(

@@ -41,6 +41,10 @@ pub struct MessageRecord {
     pub receive_count: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_receive_ms: Option<u64>,
+    /// When the latest receive happened: ChangeMessageVisibility may not push visibility past
+    /// 12 hours after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_receive_ms: Option<u64>,
     /// The nonce of the latest receive; receipt handles must carry it.
     pub nonce: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -246,6 +246,7 @@ fn advance(tx: &mut dyn Tx, inner: &Inner, key: &str, now: u64) -> Result<Vec<St
         moved.received = false;
         moved.receive_count = 0;
         moved.first_receive_ms = None;
+        moved.last_receive_ms = None;
         moved.visible_at_ms = now;
         moved.nonce = 0;
         moved.dead_letter_source_arn = None;

@@ -146,6 +146,7 @@ pub async fn delete(inner: &Arc<Inner>, name: &QueueName) -> Result<(), SqsError
         .await?;
     inner.invalidate(name);
     inner.wake.forget(&qid);
+    inner.inflight.forget(&qid);
     Ok(())
 }
 
@@ -177,6 +178,7 @@ pub async fn purge(inner: &Arc<Inner>, name: &QueueName) -> Result<(), SqsError>
         .await?;
     inner.invalidate(name);
     inner.wake.forget(&old);
+    inner.inflight.forget(&old);
     Ok(())
 }
 

@@ -78,9 +78,22 @@ pub async fn receive(
         tokio::pin!(notified);
         notified.as_mut().enable();
         if first || q.attributes.fifo || peek(inner, &q).await? {
-            let claims = claim(inner, &q, name, &params).await?;
-            if !claims.is_empty() {
-                return Ok(render(&q, claims, &params));
+            count_inflight(inner, &q).await?;
+            let mut room = inner
+                .inflight
+                .reserve(&q.id, params.max, inner.max_inflight);
+            if room.allowed() == 0 {
+                // At the in-flight quota: AWS fails a short poll on a standard queue; long
+                // polls and FIFO queues just get nothing (after waiting, here).
+                if wait == 0 && !q.attributes.fifo {
+                    return Err(SqsError::OverLimit(OVER_LIMIT.into()));
+                }
+            } else {
+                let (claims, newly) = claim(inner, &q, name, &params, room.allowed()).await?;
+                room.claimed(newly);
+                if !claims.is_empty() {
+                    return Ok(render(&q, claims, &params));
+                }
             }
         }
         first = false;
@@ -93,6 +106,30 @@ pub async fn receive(
             () = tokio::time::sleep((deadline - now).min(RECHECK)) => {}
         }
     }
+}
+
+/// AWS's words when a short poll meets the in-flight quota.
+const OVER_LIMIT: &str = "Too many messages have been received without being deleted. Please delete your received messages or let them timeout before receiving more.";
+
+/// Counts the queue's in-flight slice of the visibility index when this node's count is stale
+/// (see `inflight`).
+async fn count_inflight(inner: &Arc<Inner>, q: &QueueRecord) -> Result<(), SqsError> {
+    let now = inner.now_ms();
+    if inner.inflight.needs_count(&q.id, now) {
+        let qid = q.id.clone();
+        let count = inner
+            .store
+            .read(move |tx| {
+                Ok::<_, SqsError>(tx.count_range(
+                    db::NS_VIS,
+                    &db::vis_bound(&qid, true, now),
+                    &db::vis_end(&qid, true),
+                )?)
+            })
+            .await?;
+        inner.inflight.counted(&q.id, count, now);
+    }
+    Ok(())
 }
 
 /// Whether a standard queue has a visible message, on a read snapshot (no writer round trip).
@@ -115,12 +152,15 @@ async fn peek(inner: &Arc<Inner>, q: &QueueRecord) -> Result<bool, SqsError> {
         .await
 }
 
+/// Claims up to `max` messages; returns them and how many of them went in flight now (a
+/// replayed FIFO receive attempt returns messages already in flight).
 async fn claim(
     inner: &Arc<Inner>,
     q: &QueueRecord,
     name: &QueueName,
     params: &ReceiveParams,
-) -> Result<Vec<Claim>, SqsError> {
+    max: usize,
+) -> Result<(Vec<Claim>, usize), SqsError> {
     let a = &q.attributes;
     let ctx = ClaimContext {
         qid: q.id.clone(),
@@ -130,16 +170,16 @@ async fn claim(
         redrive: a.redrive_policy.clone(),
         source_arn: inner.arn(name),
         now: inner.now_ms(),
-        max: params.max,
+        max,
         attempt: params.attempt_id.clone().filter(|_| a.fifo),
     };
     let inner2 = Arc::clone(inner);
-    let (claims, dead_letter_queues) = inner
+    let (claims, newly, dead_letter_queues) = inner
         .store
         .write(move |tx| {
             let mut dlqs = Vec::new();
             if let Some(replay) = replay_attempt(tx, &ctx)? {
-                return Ok((replay, dlqs));
+                return Ok((replay, 0, dlqs));
             }
             let claims = if ctx.fifo {
                 claim_fifo(tx, &ctx, &inner2, &mut dlqs)?
@@ -157,7 +197,8 @@ async fn claim(
                     },
                 )?;
             }
-            Ok::<_, SqsError>((claims, dlqs))
+            let newly = claims.len();
+            Ok::<_, SqsError>((claims, newly, dlqs))
         })
         .await
         .inspect_err(|e| {
@@ -168,7 +209,7 @@ async fn claim(
     for qid in dead_letter_queues {
         inner.wake.ring(&qid);
     }
-    Ok(claims)
+    Ok((claims, newly))
 }
 
 /// A retried FIFO receive attempt gets the same messages while they are still in flight from it.
@@ -324,6 +365,7 @@ fn consider(
     m.received = true;
     m.receive_count += 1;
     m.first_receive_ms.get_or_insert(ctx.now);
+    m.last_receive_ms = Some(ctx.now);
     m.visible_at_ms = ctx.now + ctx.visibility_ms;
     m.nonce = rand::thread_rng().gen::<u64>() | 1;
     db::rewrite_message(tx, &ctx.qid, seq, &old_key, &m)?;
@@ -351,6 +393,7 @@ fn move_to_dead_letter(
     moved.received = false;
     moved.receive_count = 0;
     moved.first_receive_ms = None;
+    moved.last_receive_ms = None;
     moved.visible_at_ms = ctx.now;
     moved.nonce = 0;
     moved.dead_letter_source_arn = Some(ctx.source_arn.clone());

@@ -199,6 +199,7 @@ fn prepare(
         received: false,
         receive_count: 0,
         first_receive_ms: None,
+        last_receive_ms: None,
         nonce: 0,
         group_id: e.group_id,
         dedup_id,

@@ -35,7 +35,28 @@ pub struct H {
     pub clock: Arc<TestClock>,
     pub blob_dir: PathBuf,
     pub caller: S3Caller,
+    /// Whether small objects keep their bytes in their record (see `S3Config::inline_max`).
+    pub inline: bool,
     _dir: tempfile::TempDir,
+}
+
+/// Runs an `async fn(H)` test twice: small objects inline (the default) and every object in a
+/// blob file, so both layouts pass every object test.
+#[macro_export]
+macro_rules! both_layouts {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn inline() {
+                super::$name(H::new().await).await
+            }
+            #[tokio::test]
+            async fn blobs() {
+                super::$name(H::blobs_only().await).await
+            }
+        }
+    )*};
 }
 
 pub struct Resp {
@@ -70,13 +91,28 @@ pub const MIB: usize = 1024 * 1024;
 
 impl H {
     pub async fn new() -> H {
+        H::with_config(S3Config::default()).await
+    }
+
+    /// Every object body in a blob file (no inline bytes), for tests that count blob files.
+    pub async fn blobs_only() -> H {
+        H::with_config(S3Config {
+            inline_max: 0,
+            ..S3Config::default()
+        })
+        .await
+    }
+
+    pub async fn with_config(config: S3Config) -> H {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_sqlite(&dir.path().join("db")).unwrap();
         let blob_dir = dir.path().join("blobs");
         let blobs = BlobStore::open_dir(&blob_dir).unwrap();
         let clock = Arc::new(TestClock(AtomicU64::new(1_700_000_000_000)));
-        let s3 = S3::new(store, blobs, clock.clone(), S3Config::default());
+        let inline = config.inline_max > 0;
+        let s3 = S3::new(store, blobs, clock.clone(), config);
         H {
+            inline,
             s3,
             clock,
             blob_dir,
@@ -132,11 +168,21 @@ impl H {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> Result<Resp, S3Error> {
+        // Like an HTTP client, declare the length of a body (the server's parts carry it).
+        let body = body.into();
+        let len = body.len().to_string();
+        let mut all = headers.to_vec();
+        let declared = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-length"));
+        if !declared && (!body.is_empty() || method == "PUT" || method == "POST") {
+            all.push(("content-length", &len));
+        }
         self.send_as(
             &self.caller,
             method,
             target,
-            headers,
+            &all,
             tessera_s3::bytes_body(body),
         )
         .await
@@ -181,6 +227,19 @@ impl H {
     }
 
     /// Finished blob files on disk (temporary files excluded).
+    /// Exactly `n` blob files with every body in a blob; at most `n` when small ones are inline.
+    pub fn assert_blob_files(&self, n: usize) {
+        if self.inline {
+            assert!(
+                self.blob_files() <= n,
+                "{} > {n} blob files",
+                self.blob_files()
+            );
+        } else {
+            assert_eq!(self.blob_files(), n);
+        }
+    }
+
     pub fn blob_files(&self) -> usize {
         let mut n = 0;
         let mut stack = vec![self.blob_dir.join("blobs")];

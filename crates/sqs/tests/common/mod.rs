@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use serde_json::Value;
 use tessera_core::{AccountId, Clock};
 use tessera_protocol::QueryParams;
-use tessera_sqs::{Protocol, Sqs, SqsCaller, Wire};
+use tessera_sqs::{Protocol, Sqs, SqsCaller, SqsConfig, Wire};
 use tessera_store::Store;
 
 pub const ACCOUNT: &str = "123456789012";
@@ -35,21 +35,31 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub sqs: Sqs,
     pub clock: Arc<ManualClock>,
+    config: SqsConfig,
 }
 
 impl Env {
     pub fn new() -> Env {
+        Env::with_config(SqsConfig::new("us-east-1"))
+    }
+
+    pub fn with_config(config: SqsConfig) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock(Mutex::new(
             SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
         )));
-        let sqs = open(&dir, &clock);
-        Env { dir, sqs, clock }
+        let sqs = open(&dir, &clock, &config);
+        Env {
+            dir,
+            sqs,
+            clock,
+            config,
+        }
     }
 
     /// Drops the service and its store and opens them again on the same directory.
     pub fn reopen(&mut self) {
-        self.sqs = open(&self.dir, &self.clock);
+        self.sqs = open(&self.dir, &self.clock, &self.config);
     }
 
     pub fn caller(&self) -> SqsCaller {
@@ -152,9 +162,9 @@ impl Env {
     }
 }
 
-fn open(dir: &tempfile::TempDir, clock: &Arc<ManualClock>) -> Sqs {
+fn open(dir: &tempfile::TempDir, clock: &Arc<ManualClock>, config: &SqsConfig) -> Sqs {
     let store = Store::open_sqlite(dir.path()).unwrap();
-    Sqs::new(store, Arc::clone(clock) as Arc<dyn Clock>, "us-east-1")
+    Sqs::with_config(store, Arc::clone(clock) as Arc<dyn Clock>, config.clone())
 }
 
 /// The text of the first `<tag>` element.

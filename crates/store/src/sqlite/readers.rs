@@ -44,7 +44,7 @@ impl ReadPool {
     ) -> Result<(), StoreError> {
         let lent = self.checkout()?;
         let conn = lent.conn()?;
-        conn.execute_batch("BEGIN DEFERRED")?;
+        conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
         body(&mut SqlTx::read_only(conn));
         Ok(())
         // `lent` ends the transaction when dropped.
@@ -112,7 +112,10 @@ impl Drop for Lent<'_> {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
         if !conn.is_autocommit() {
-            if let Err(err) = conn.execute_batch("ROLLBACK") {
+            let ended = conn
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut rollback| rollback.execute([]));
+            if let Err(err) = ended {
                 tracing::warn!(error = %err, "cannot end a read transaction; closing its connection");
             }
         }

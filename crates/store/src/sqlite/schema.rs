@@ -45,15 +45,30 @@ pub(crate) fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
 
+/// Prepared statements kept per connection: every data statement and transaction-control
+/// statement either kind of connection runs, with room to spare (rusqlite's default is 16).
+const STATEMENT_CACHE: usize = 64;
+
 /// Settings for a pooled read-only connection.
+///
+/// Reads go through a memory map of the database file instead of a `pread` per page: a small
+/// read transaction (an S3 GET's object record) spent a third of its time in `pread` without it.
+/// The map is address space, not memory: pages are the kernel's page cache, shared by every
+/// connection.
 pub(crate) fn configure_reader(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
+
+/// How much of the database file readers map (SQLite reads beyond it with `pread`).
+const MMAP_BYTES: i64 = 1 << 30;
 
 /// Applies every migration the database has not run yet, in one transaction.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
