@@ -19,7 +19,7 @@ pub(crate) async fn read_bucket(s: &Inner, name: &str) -> Result<Arc<BucketRecor
         Err(generation) => generation,
     };
     let owned = name.to_owned();
-    let record = Arc::new(s.store.read(move |tx| db::bucket(tx, &owned)).await?);
+    let record = Arc::new(s.store.read_short(move |tx| db::bucket(tx, &owned)).await?);
     s.buckets.insert(generation, Arc::clone(&record));
     Ok(record)
 }

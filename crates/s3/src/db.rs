@@ -2,10 +2,12 @@
 //!
 //! - `s3.bucket`: bucket name → [`BucketRecord`].
 //! - `s3.owned`: `{account}/{bucket name}` → empty; ListBuckets scans an account's slice.
-//! - `s3.obj`: `{bucket id}/{key}` → [`ObjectRecord`] as JSON, then, for a small object, a NUL
-//!   byte and the object's bytes (JSON text never contains a raw NUL, so the split is exact).
-//!   Keys sort bytewise, so a listing is one scan from `{bucket id}/{prefix}`. The bucket id is random per creation, so a bucket deleted
+//! - `s3.obj`: `{bucket id}/{key}` → [`ObjectRecord`]. Keys sort bytewise, so a listing is one
+//!   scan from `{bucket id}/{prefix}`. The bucket id is random per creation, so a bucket deleted
 //!   and re-created never sees the old one's objects.
+//! - `s3.inline`: the same key → the bytes of a small object (one whose record names no blob).
+//!   A row of its own so that listings never read object bytes. Only [`put_object`] and
+//!   [`delete_object`] write either namespace, so the two rows change together.
 //! - `s3.upload`: `{bucket id}/{upload id}` → [`UploadRecord`]; `s3.part`:
 //!   `{upload id}/{part number, 5 digits}` → [`PartRecord`].
 //!
@@ -20,6 +22,7 @@ use tessera_store::{Namespace, Tx};
 pub const BUCKET: Namespace = "s3.bucket";
 pub const OWNED: Namespace = "s3.owned";
 pub const OBJECT: Namespace = "s3.obj";
+pub const INLINE: Namespace = "s3.inline";
 pub const UPLOAD: Namespace = "s3.upload";
 pub const PART: Namespace = "s3.part";
 
@@ -80,7 +83,8 @@ pub struct ObjectRecord {
     /// The blob holding the bytes; empty when they are inline.
     #[serde(default)]
     pub blob: String,
-    /// The bytes of a small object, stored after the JSON (see the module docs).
+    /// The bytes of a small object, stored in their own row (see the module docs); `None` also
+    /// when the record was read by a listing, which never reads them.
     #[serde(skip)]
     pub inline: Option<Bytes>,
     pub size: u64,
@@ -100,7 +104,7 @@ impl ObjectRecord {
     /// The blob this record owns, if its bytes are not inline: what to delete once a commit
     /// stops referencing it.
     pub fn owned_blob(&self) -> Option<String> {
-        (self.inline.is_none() && !self.blob.is_empty()).then(|| self.blob.clone())
+        (!self.blob.is_empty()).then(|| self.blob.clone())
     }
 }
 
@@ -157,42 +161,45 @@ pub fn decode<T: DeserializeOwned>(ns: Namespace, bytes: &[u8]) -> Result<T, S3E
 
 /// The object record at `key`, with its inline bytes.
 pub fn get_object(tx: &mut dyn Tx, key: &str) -> Result<Option<ObjectRecord>, S3Error> {
-    match tx.get(OBJECT, key)? {
-        Some(bytes) => decode_object(&bytes, true).map(Some),
-        None => Ok(None),
+    let Some(mut o) = get::<ObjectRecord>(tx, OBJECT, key)? else {
+        return Ok(None);
+    };
+    if o.blob.is_empty() {
+        let bytes = tx
+            .get(INLINE, key)?
+            .ok_or_else(|| S3Error::Corrupt(format!("{INLINE}: no bytes for {key}")))?;
+        o.inline = Some(Bytes::from(bytes));
     }
+    Ok(Some(o))
 }
 
+/// Writes the record at `key` and its inline bytes, or removes the bytes of an inline object it
+/// replaces.
 pub fn put_object(tx: &mut dyn Tx, key: &str, o: &ObjectRecord) -> Result<(), S3Error> {
-    tx.put(OBJECT, key, &encode_object(o)?)?;
-    Ok(())
+    match (&o.inline, o.blob.is_empty()) {
+        (Some(bytes), true) => tx.put(INLINE, key, bytes)?,
+        (None, false) => {
+            tx.delete(INLINE, key)?;
+        }
+        _ => {
+            return Err(S3Error::Corrupt(format!(
+                "{OBJECT}: a record must name a blob or carry bytes, not both or neither ({key})"
+            )))
+        }
+    }
+    put(tx, OBJECT, key, o)
 }
 
-fn encode_object(o: &ObjectRecord) -> Result<Vec<u8>, S3Error> {
-    let mut bytes =
-        serde_json::to_vec(o).map_err(|e| S3Error::Corrupt(format!("{OBJECT}: {e}")))?;
-    if let Some(inline) = &o.inline {
-        bytes.reserve(1 + inline.len());
-        bytes.push(0);
-        bytes.extend_from_slice(inline);
+/// Removes the record at `key` and any inline bytes; returns the record that was there.
+pub fn delete_object(tx: &mut dyn Tx, key: &str) -> Result<Option<ObjectRecord>, S3Error> {
+    let old = get::<ObjectRecord>(tx, OBJECT, key)?;
+    if let Some(o) = &old {
+        tx.delete(OBJECT, key)?;
+        if o.blob.is_empty() {
+            tx.delete(INLINE, key)?;
+        }
     }
-    Ok(bytes)
-}
-
-/// An object record as stored; its inline bytes only if `with_body` (listings skip them).
-pub fn decode_object(bytes: &[u8], with_body: bool) -> Result<ObjectRecord, S3Error> {
-    let split = bytes.iter().position(|&b| b == 0);
-    let json = split.map_or(bytes, |at| &bytes[..at]);
-    let mut o: ObjectRecord = decode(OBJECT, json)?;
-    if let Some(at) = split {
-        // Inline even when not returned, so `owned_blob` never names a blob that is not there.
-        o.inline = Some(if with_body {
-            Bytes::copy_from_slice(&bytes[at + 1..])
-        } else {
-            Bytes::new()
-        });
-    }
-    Ok(o)
+    Ok(old)
 }
 
 /// The bucket by name, or `NoSuchBucket`.
@@ -232,20 +239,43 @@ mod tests {
     }
 
     #[test]
-    fn records_round_trip_with_and_without_inline_bytes() {
-        for inline in [None, Some(&b""[..]), Some(&b"\0bytes\0with\0NULs\0"[..])] {
-            let o = record(inline);
-            let bytes = encode_object(&o).unwrap();
-            let back = decode_object(&bytes, true).unwrap();
-            assert_eq!(back.inline.as_deref(), inline);
-            assert_eq!(back.headers, o.headers);
-            assert_eq!(back.owned_blob(), inline.is_none().then(|| "b1".to_owned()));
-            let meta = decode_object(&bytes, false).unwrap();
-            assert_eq!(
-                meta.owned_blob(),
-                back.owned_blob(),
-                "listings see the same owner"
-            );
-        }
+    fn inline_bytes_live_and_die_with_their_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = tessera_store::Store::open_sqlite(dir.path()).unwrap();
+        store
+            .write_blocking(|tx| -> Result<(), S3Error> {
+                let bytes = &b"\0bytes\0with\0NULs\0"[..];
+                put_object(tx, "b/small", &record(Some(bytes)))?;
+                put_object(tx, "b/large", &record(None))?;
+                let small = get_object(tx, "b/small")?.unwrap();
+                assert_eq!(small.inline.as_deref(), Some(bytes));
+                assert_eq!(
+                    small.headers.content_type.as_deref(),
+                    Some("text/\u{0}plain")
+                );
+                assert_eq!(small.owned_blob(), None);
+                let large = get_object(tx, "b/large")?.unwrap();
+                assert_eq!(
+                    (large.inline.clone(), large.owned_blob()),
+                    (None, Some("b1".into()))
+                );
+                // Replacing a small object by a large one drops its bytes; deleting drops both.
+                put_object(tx, "b/small", &record(None))?;
+                assert!(tx.get(INLINE, "b/small")?.is_none());
+                put_object(tx, "b/large", &record(Some(b"x")))?;
+                assert!(delete_object(tx, "b/large")?.is_some());
+                assert!(tx.get(INLINE, "b/large")?.is_none());
+                assert!(get_object(tx, "b/large")?.is_none());
+                // Neither bytes nor a blob, or both: refused, nothing written.
+                let mut bad = record(None);
+                bad.blob.clear();
+                assert!(put_object(tx, "b/bad", &bad).is_err());
+                let mut bad = record(Some(b"x"));
+                bad.blob = "b2".into();
+                assert!(put_object(tx, "b/bad", &bad).is_err());
+                assert!(get_object(tx, "b/bad")?.is_none());
+                Ok(())
+            })
+            .unwrap();
     }
 }

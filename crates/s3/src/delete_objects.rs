@@ -65,8 +65,7 @@ pub(crate) async fn delete_objects(
                     continue;
                 }
                 let k = db::object_key(&b.id, &key);
-                if let Some(o) = db::get_object(tx, &k)? {
-                    tx.delete(db::OBJECT, &k)?;
+                if let Some(o) = db::delete_object(tx, &k)? {
                     garbage.extend(o.owned_blob());
                 }
                 results.push((key, None));

@@ -309,7 +309,7 @@ fn blob_of(ns: tessera_store::Namespace, v: &[u8]) -> Result<String, S3Error> {
     if ns == db::PART {
         Ok(db::decode::<db::PartRecord>(ns, v)?.blob)
     } else {
-        Ok(db::decode_object(v, false)?
+        Ok(db::decode::<db::ObjectRecord>(ns, v)?
             .owned_blob()
             .unwrap_or_default())
     }

@@ -98,7 +98,7 @@ pub(crate) fn list(tx: &mut dyn Tx, bucket_id: &str, q: &ListQuery) -> Result<Li
                 out.truncated = true;
                 break 'scan;
             }
-            let rec: ObjectRecord = db::decode_object(&v, false)?;
+            let rec: ObjectRecord = db::decode(db::OBJECT, &v)?;
             out.entries
                 .push(Entry::Object(key.to_owned(), Box::new(rec)));
             cursor = Some(k);

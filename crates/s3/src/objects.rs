@@ -130,7 +130,8 @@ pub(crate) async fn commit_object(
             if b.id != id {
                 return Err(S3Error::no_such_bucket());
             }
-            let old = db::get_object(tx, &k)?;
+            // The old record only (its inline bytes, if any, are replaced or removed below).
+            let old: Option<ObjectRecord> = db::get(tx, db::OBJECT, &k)?;
             cond.check(old.as_ref())?;
             db::put_object(tx, &k, &record)?;
             let mut garbage = extra(tx)?;
@@ -222,7 +223,7 @@ pub(crate) async fn read_object(
     let k = db::object_key(&b.id, key);
     let o = s
         .store
-        .read(move |tx| db::get_object(tx, &k)?.ok_or_else(S3Error::no_such_key))
+        .read_short(move |tx| db::get_object(tx, &k)?.ok_or_else(S3Error::no_such_key))
         .await?;
     Ok((b, o))
 }
@@ -439,10 +440,7 @@ pub(crate) async fn delete_object(s: &Inner, req: &S3Request) -> Result<S3Respon
         .write(move |tx| {
             let b = db::bucket(tx, &bucket)?;
             let k = db::object_key(&b.id, &key);
-            let old = db::get_object(tx, &k)?;
-            if old.is_some() {
-                tx.delete(db::OBJECT, &k)?;
-            }
+            let old = db::delete_object(tx, &k)?;
             Ok::<_, S3Error>(old.and_then(|o| o.owned_blob()))
         })
         .await?;

@@ -30,10 +30,12 @@ pub struct StartOptions {
     pub master_key_hex: Option<String>,
     pub sts_min_duration_seconds: u64,
     pub oidc_jwks: Vec<String>,
+    pub sqs_max_inflight: u64,
+    pub sqs_fifo_tps: u32,
 }
 
 impl StartOptions {
-    /// AWS's defaults (region us-east-1, 900 s minimum sessions) on the embedded store in
+    /// AWS's defaults (region us-east-1, 900 s minimum sessions, SQS quotas) on the embedded store in
     /// `data_dir`, with a generated account and root key; set the other fields as needed.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
@@ -47,6 +49,8 @@ impl StartOptions {
             master_key_hex: None,
             sts_min_duration_seconds: 900,
             oidc_jwks: Vec::new(),
+            sqs_max_inflight: tessera_sqs::AWS_MAX_INFLIGHT,
+            sqs_fifo_tps: tessera_sqs::FifoQuotas::AWS.per_queue,
         }
     }
 }
@@ -64,6 +68,8 @@ impl From<&ServeArgs> for StartOptions {
             master_key_hex: std::env::var("TESSERA_MASTER_KEY").ok(),
             sts_min_duration_seconds: a.sts_min_duration_seconds,
             oidc_jwks: a.oidc_jwks.clone(),
+            sqs_max_inflight: a.sqs_max_inflight,
+            sqs_fifo_tps: a.sqs_fifo_tps,
         }
     }
 }
@@ -121,7 +127,18 @@ impl App {
         s3.sweep_orphans()
             .await
             .map_err(|e| anyhow::anyhow!("sweeping unreferenced object data: {e}"))?;
-        let sqs = tessera_sqs::Sqs::new(store.clone(), clock.clone(), &opts.region);
+        let sqs = tessera_sqs::Sqs::with_config(
+            store.clone(),
+            clock.clone(),
+            tessera_sqs::SqsConfig {
+                max_inflight: opts.sqs_max_inflight,
+                fifo_quotas: (opts.sqs_fifo_tps > 0).then(|| tessera_sqs::FifoQuotas {
+                    per_queue: opts.sqs_fifo_tps,
+                    ..tessera_sqs::FifoQuotas::AWS
+                }),
+                ..tessera_sqs::SqsConfig::new(&opts.region)
+            },
+        );
         sqs.spawn_maintenance();
         let sts = Sts::open(
             store,

@@ -12,7 +12,7 @@ use crate::incoming::Incoming;
 use sha2::{Digest, Sha256};
 use tessera_core::Principal;
 use tessera_protocol::AwsError;
-use tessera_sigv::{ParsedAuth, SigError};
+use tessera_sigv::{ParsedAuth, Scheme, SigError};
 use tessera_token::SessionClaims;
 
 /// An authenticated caller.
@@ -31,6 +31,8 @@ pub enum AuthError {
     Missing,
     /// The signature could not be parsed, is stale, or does not match.
     Signature(SigError),
+    /// The SigV4 credential scope names another region or service than the one answering.
+    WrongScope(ScopeMismatch),
     /// The access key id is unknown or inactive, or a temporary one came without its token.
     UnknownAccessKey,
     /// The session token is malformed, foreign, of another key, or its parent is gone.
@@ -39,6 +41,103 @@ pub enum AuthError {
     ExpiredToken,
     /// The store could not be read.
     Internal(String),
+}
+
+/// A SigV4 credential scope that does not name this server's region or the service that received
+/// the request. AWS refuses such a request before it looks at the signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeMismatch {
+    pub part: ScopePart,
+    /// What the scope says.
+    pub given: String,
+    /// What it should say.
+    pub expected: String,
+    /// Whether the scope came in a presigned URL (S3 then blames the query parameter).
+    pub presigned: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopePart {
+    Region,
+    Service,
+}
+
+/// The region AWS's global endpoints (IAM, and STS's `sts.amazonaws.com`) sign for; accepted by
+/// IAM and STS whatever region tessera answers as.
+const GLOBAL_REGION: &str = "us-east-1";
+
+impl ScopeMismatch {
+    /// Checks `parsed`'s scope (SigV4 only; SigV2 has none) against the service that received it
+    /// and the server's region.
+    pub fn check(parsed: &ParsedAuth, service: Service, region: &str) -> Result<(), Self> {
+        let presigned = parsed.scheme == Scheme::V4Presigned;
+        if let Some(given) = parsed.service.as_deref() {
+            if given != service.name() {
+                return Err(Self {
+                    part: ScopePart::Service,
+                    given: given.to_owned(),
+                    expected: service.name().to_owned(),
+                    presigned,
+                });
+            }
+        }
+        if let Some(given) = parsed.region.as_deref() {
+            let global = matches!(service, Service::Iam | Service::Sts) && given == GLOBAL_REGION;
+            if given != region && !global {
+                return Err(Self {
+                    part: ScopePart::Region,
+                    given: given.to_owned(),
+                    expected: region.to_owned(),
+                    presigned,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// As IAM, STS and SQS word it.
+    fn to_aws(&self) -> AwsError {
+        let message = match self.part {
+            ScopePart::Region => format!(
+                "Credential should be scoped to a valid region, not '{}'. ",
+                self.given
+            ),
+            ScopePart::Service => format!(
+                "Credential should be scoped to correct service: '{}'. ",
+                self.expected
+            ),
+        };
+        AwsError::new("SignatureDoesNotMatch", 403, message)
+    }
+
+    /// As S3 words it: a malformed header, or a malformed `X-Amz-Credential` parameter.
+    fn to_s3_aws(&self) -> AwsError {
+        let what = match self.part {
+            ScopePart::Region => "region",
+            ScopePart::Service => "service",
+        };
+        let problem = format!(
+            "the {what} '{}' is wrong; expecting '{}'",
+            self.given, self.expected
+        );
+        let err = if self.presigned {
+            AwsError::new(
+                "AuthorizationQueryParametersError",
+                400,
+                format!("Error parsing the X-Amz-Credential parameter; {problem}"),
+            )
+        } else {
+            AwsError::new(
+                "AuthorizationHeaderMalformed",
+                400,
+                format!("The authorization header is malformed; {problem}"),
+            )
+        };
+        match self.part {
+            ScopePart::Region => err.with_header("x-amz-bucket-region", self.expected.clone()),
+            ScopePart::Service => err,
+        }
+    }
 }
 
 impl AuthError {
@@ -51,6 +150,7 @@ impl AuthError {
                 "Request is missing Authentication Token",
             ),
             AuthError::Signature(e) => signature_error(e),
+            AuthError::WrongScope(m) => m.to_aws(),
             AuthError::UnknownAccessKey | AuthError::InvalidToken => AwsError::new(
                 "InvalidClientTokenId",
                 403,
@@ -100,6 +200,7 @@ impl AuthError {
                 SigError::MissingContentSha256 => AwsError::new("InvalidRequest", 400, e.message()),
                 other => AwsError::new("AuthorizationHeaderMalformed", 400, other.message()),
             },
+            AuthError::WrongScope(m) => m.to_s3_aws(),
             AuthError::Internal(_) => self.to_aws(),
         }
     }
@@ -177,6 +278,7 @@ pub async fn authenticate_signed(
     let parsed = tessera_sigv::parse(&sig_req)
         .map_err(AuthError::Signature)?
         .ok_or(AuthError::Missing)?;
+    ScopeMismatch::check(&parsed, service, app.region()).map_err(AuthError::WrongScope)?;
     let s3_dialect = matches!(
         parsed.scheme,
         tessera_sigv::Scheme::V2S3Header | tessera_sigv::Scheme::V2S3Presigned
@@ -287,5 +389,81 @@ async fn parent_exists(app: &App, claims: &SessionClaims) -> Result<bool, AwsErr
             .is_some_and(|r| r.id == claims.parent_id))
     } else {
         Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIG: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    fn parsed(scope: &str, presigned: bool) -> ParsedAuth {
+        let header = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/{scope}/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}"
+        );
+        let query = format!(
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2F{}%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature={SIG}",
+            scope.replace('/', "%2F")
+        );
+        let mut headers = vec![("host", "localhost"), ("x-amz-date", "20260101T000000Z")];
+        if !presigned {
+            headers.push(("authorization", &header));
+        }
+        let request = tessera_sigv::Request {
+            method: "GET",
+            path: "/",
+            query: if presigned { &query } else { "" },
+            headers: &headers,
+            form_params: None,
+        };
+        tessera_sigv::parse(&request).unwrap().unwrap()
+    }
+
+    #[test]
+    fn scopes_must_name_the_region_and_the_service() {
+        use ScopePart::{Region, Service as Svc};
+        let cases = [
+            ("us-east-1/sts", Service::Sts, "eu-west-1", false, None),
+            ("eu-west-1/sts", Service::Sts, "eu-west-1", false, None),
+            ("us-east-1/iam", Service::Iam, "eu-west-1", false, None),
+            ("eu-west-1/sqs", Service::Sqs, "eu-west-1", false, None),
+            (
+                "us-west-2/sts",
+                Service::Sts,
+                "us-east-1",
+                false,
+                Some(Region),
+            ),
+            (
+                "us-east-1/sqs",
+                Service::Sqs,
+                "eu-west-1",
+                false,
+                Some(Region),
+            ),
+            ("us-west-2/s3", Service::S3, "us-east-1", true, Some(Region)),
+            ("us-east-1/iam", Service::Sts, "us-east-1", false, Some(Svc)),
+            ("us-east-1/sts", Service::Sqs, "us-east-1", true, Some(Svc)),
+        ];
+        for (scope, service, region, presigned, expected) in cases {
+            let got = ScopeMismatch::check(&parsed(scope, presigned), service, region);
+            assert_eq!(
+                got.as_ref().err().map(|m| m.part),
+                expected,
+                "{scope} at {service:?}/{region}"
+            );
+            if let Err(m) = got {
+                assert_eq!(m.presigned, presigned);
+                let s3 = m.to_s3_aws();
+                let expected_code = if presigned {
+                    "AuthorizationQueryParametersError"
+                } else {
+                    "AuthorizationHeaderMalformed"
+                };
+                assert_eq!((s3.code.as_ref(), s3.status), (expected_code, 400));
+                assert_eq!(m.to_aws().code, "SignatureDoesNotMatch");
+            }
+        }
     }
 }

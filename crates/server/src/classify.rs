@@ -2,8 +2,10 @@
 //!
 //! One port serves everything, so the request itself must say where it goes. In order of
 //! precedence: tessera's own paths; `X-Amz-Target` (awsJson1_0); the SigV4 credential scope's
-//! service; for Query requests without a scope (SigV2, unsigned) the `Version` parameter, then the
-//! action's name, then the host name; everything else is S3 REST.
+//! service (unless the Query protocol's `Version` names another of our Query services: the request
+//! then goes there, and authentication refuses a scope for the wrong service as AWS does); for
+//! Query requests without a scope (SigV2, unsigned) the `Version` parameter, then the action's
+//! name, then the host name; everything else is S3 REST.
 
 use crate::incoming::Incoming;
 use tessera_protocol::QueryParams;
@@ -79,7 +81,7 @@ pub fn classify(req: &Incoming, params: &QueryParams) -> Route {
         Some(parts) if parts.len() == 5 => {
             return match Service::from_scope(parts[3]) {
                 Some(Service::S3) => Route::S3,
-                Some(service) => Route::Query(service),
+                Some(service) => Route::Query(version_service(params).unwrap_or(service)),
                 None => Route::UnknownService,
             };
         }
@@ -101,15 +103,33 @@ pub fn classify(req: &Incoming, params: &QueryParams) -> Route {
 /// the S3 service instead of being read whole. Form posts are never S3 here: their body may hold
 /// the Query protocol's `Action`.
 pub fn streams_to_s3(head: &Incoming) -> bool {
-    if head.has_form_body() {
-        return false;
+    !head.has_form_body() && route_of_head(head) == Route::S3
+}
+
+/// The route of a request judged by its head alone, for answering it without reading its body (a
+/// connection shed under overload, a body or query string that could not be read). Without a
+/// scope, S3 is only the fallback: an unscoped form post carries its `Action` in the body, and a
+/// query string the Query decoder refuses (too many parameters, invalid UTF-8) may still name an
+/// `Action`; both are the Query protocol's, so that the error comes in the envelope the client
+/// parses.
+pub fn route_of_head(head: &Incoming) -> Route {
+    let parsed = QueryParams::parse(head.query.as_bytes());
+    let empty = QueryParams::default();
+    let params = parsed.as_ref().unwrap_or(&empty);
+    let route = classify(head, params);
+    let query_like = head.has_form_body() || (parsed.is_err() && names_action(&head.query));
+    if route == Route::S3 && query_like && scope_of(head, params).is_none() {
+        Route::Query(unscoped_query_service(head, params, ""))
+    } else {
+        route
     }
-    match QueryParams::parse(head.query.as_bytes()) {
-        Ok(params) => classify(head, &params) == Route::S3,
-        // A query string the Query decoder rejects is still a valid S3 request (S3 parses its
-        // own); if it was meant for a Query service, the S3 route's error says why it failed.
-        Err(_) => !head.headers.iter().any(|(n, _)| n == "x-amz-target"),
-    }
+}
+
+/// Whether a raw query string has an `Action` parameter (S3 has none).
+fn names_action(query: &str) -> bool {
+    query
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("Action"))
 }
 
 fn scope_of<'a>(req: &'a Incoming, params: &'a QueryParams) -> Option<&'a str> {
@@ -124,12 +144,19 @@ fn scope_of<'a>(req: &'a Incoming, params: &'a QueryParams) -> Option<&'a str> {
     params.get("X-Amz-Credential")
 }
 
-fn unscoped_query_service(req: &Incoming, params: &QueryParams, action: &str) -> Service {
+/// The Query service whose API version the request names.
+fn version_service(params: &QueryParams) -> Option<Service> {
     match params.get("Version") {
-        Some("2010-05-08") => return Service::Iam,
-        Some("2011-06-15") => return Service::Sts,
-        Some("2012-11-05") => return Service::Sqs,
-        _ => {}
+        Some("2010-05-08") => Some(Service::Iam),
+        Some("2011-06-15") => Some(Service::Sts),
+        Some("2012-11-05") => Some(Service::Sqs),
+        _ => None,
+    }
+}
+
+fn unscoped_query_service(req: &Incoming, params: &QueryParams, action: &str) -> Service {
+    if let Some(service) = version_service(params) {
+        return service;
     }
     if tessera_sts::Action::is_sts_action(action) {
         return Service::Sts;
@@ -180,9 +207,62 @@ mod tests {
             (req("GET", "/", "X-Amz-Credential=AK/20240101/us-east-1/ec2/aws4_request", &[]), Route::UnknownService),
             (req("POST", "/", "", &[("authorization", "AWS4-HMAC-SHA256 Credential=AKIA, SignedHeaders=host, Signature=00")]), Route::Query(Service::Iam)),
             (req("GET", "/bucket/key", "", &[]), Route::S3),
+            // Signed for IAM but naming STS's API version: STS's, so that authentication can
+            // refuse the scope.
+            (req("GET", "/", "Action=GetCallerIdentity&Version=2011-06-15", &[("authorization", &v4.replace("/sts/", "/iam/"))]), Route::Query(Service::Sts)),
         ];
         for (r, expected) in cases {
             assert_eq!(route(&r), expected, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn routes_by_head_alone() {
+        let form = ("content-type", "application/x-www-form-urlencoded");
+        let v4 = "AWS4-HMAC-SHA256 Credential=AKIA/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00";
+        let many = "a=1&".repeat(tessera_protocol::query::MAX_PARAMS + 1);
+        let cases = [
+            (req("POST", "/", "", &[form]), Route::Query(Service::Iam)),
+            (
+                req("POST", "/", "", &[form, ("host", "sts.example.com")]),
+                Route::Query(Service::Sts),
+            ),
+            (
+                req("POST", "/", "", &[form, ("authorization", v4)]),
+                Route::Query(Service::Sqs),
+            ),
+            (
+                req("POST", "/", "", &[("x-amz-target", "AmazonSQS.ListQueues")]),
+                Route::Json(Service::Sqs),
+            ),
+            (req("PUT", "/bucket/key", "", &[]), Route::S3),
+            (req("GET", "/", &many, &[]), Route::S3),
+            // A query string the Query decoder refuses, naming an Action or scoped to STS.
+            (
+                req("GET", "/", &format!("Action=ListUsers&{many}"), &[]),
+                Route::Query(Service::Iam),
+            ),
+            (
+                req(
+                    "GET",
+                    "/",
+                    "Action=GetCallerIdentity&X=%FF",
+                    &[("authorization", &v4.replace("/sqs/", "/sts/"))],
+                ),
+                Route::Query(Service::Sts),
+            ),
+            (
+                req(
+                    "GET",
+                    "/bucket",
+                    "prefix=%FF",
+                    &[("authorization", &v4.replace("/sqs/", "/s3/"))],
+                ),
+                Route::S3,
+            ),
+        ];
+        for (r, expected) in cases {
+            assert_eq!(route_of_head(&r), expected, "{r:?}");
         }
     }
 }

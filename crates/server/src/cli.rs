@@ -54,10 +54,36 @@ pub struct ServeArgs {
     /// The shortest session STS issues, in seconds (AWS: 900). Lower it only to watch expiry in tests.
     #[arg(long, env = "TESSERA_STS_MIN_DURATION_SECONDS", default_value_t = 900)]
     pub sts_min_duration_seconds: u64,
+    /// In-flight messages per SQS queue before a short-poll ReceiveMessage answers `OverLimit`
+    /// (AWS: 120,000).
+    #[arg(long, env = "TESSERA_SQS_MAX_INFLIGHT", default_value_t = tessera_sqs::AWS_MAX_INFLIGHT)]
+    pub sqs_max_inflight: u64,
+    /// Calls per second per API action on one FIFO queue, on each node (AWS: 300); 0 turns FIFO
+    /// throttling off.
+    #[arg(long, env = "TESSERA_SQS_FIFO_TPS", default_value_t = 300)]
+    pub sqs_fifo_tps: u32,
     /// An OIDC issuer's signing keys from a file, `ISSUER=FILE` (repeatable; for air-gapped sites
     /// and `https://` issuers). Other issuers' keys are discovered over HTTP.
     #[arg(long = "oidc-jwks", env = "TESSERA_OIDC_JWKS", value_delimiter = ',')]
     pub oidc_jwks: Vec<String>,
+    /// Connections served at once; up to an eighth more (at least 16) are answered `503 SlowDown` /
+    /// `ServiceUnavailable` and closed, and any beyond that wait in the kernel's accept queue.
+    #[arg(
+        long,
+        env = "TESSERA_MAX_CONNECTIONS",
+        default_value_t = 4096,
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000)
+    )]
+    pub max_connections: u32,
+    /// How long a client may take to send a request's head, and how long an idle keep-alive
+    /// connection is kept open.
+    #[arg(
+        long,
+        env = "TESSERA_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub header_timeout_seconds: u64,
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `tessera_server=debug`.
     #[arg(long, env = "TESSERA_LOG", default_value = "info")]
     pub log: String,
@@ -92,7 +118,7 @@ fn serve(args: ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let served = crate::http::serve(app.clone(), args.listen).await;
+        let served = crate::http::serve(app.clone(), args.listen, limits(&args)).await;
         if let Err(e) = app.iam().flush_key_usage().await {
             tracing::warn!("could not save access-key usage at shutdown: {e}");
         }
@@ -105,6 +131,14 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     })
+}
+
+fn limits(args: &ServeArgs) -> crate::http::Limits {
+    crate::http::Limits {
+        // Lossless: clap bounds the flag to a million.
+        max_connections: args.max_connections as usize,
+        header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds),
+    }
 }
 
 /// Logs go to stderr so that stdout carries only the one "listening on" line that scripts read.

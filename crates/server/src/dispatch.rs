@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::audit::AuditRecord;
 use crate::auth::{authenticate_audited, Caller};
 use crate::authorize::{authorize, AuthzRequest};
-use crate::classify::{classify, Route, Service};
+use crate::classify::{self, classify, Route, Service};
 use crate::incoming::Incoming;
 use crate::respond::{
     error_response, new_request_id, response, service_error, text_response, xml_response, Body,
@@ -24,7 +24,7 @@ pub async fn handle(app: &App, req: Incoming) -> Response<Body> {
         Ok(p) => p,
         Err(e) => {
             let err = AwsError::new("MalformedQueryString", 400, e.to_string());
-            return error_response(Route::Query(Service::Iam), &err, &request_id);
+            return error_response(classify::route_of_head(&req), &err, &request_id);
         }
     };
     // One list: the query string's parameters, then the form body's (SigV2 signs the latter,
@@ -34,7 +34,7 @@ pub async fn handle(app: &App, req: Incoming) -> Response<Body> {
     if let Some(form) = form {
         if let Err(e) = params.extend(form) {
             let err = AwsError::new("MalformedQueryString", 400, e.to_string());
-            return error_response(Route::Query(Service::Iam), &err, &request_id);
+            return error_response(classify::route_of_head(&req), &err, &request_id);
         }
     }
     let form = form_start.map(|start| &params.pairs()[start..]);

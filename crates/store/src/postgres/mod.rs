@@ -121,6 +121,10 @@ impl Backend for PostgresBackend {
         self.readers.with_snapshot(body)
     }
 
+    fn short_reads_inline(&self) -> bool {
+        false
+    }
+
     fn stats(&self) -> StoreStats {
         self.counters.snapshot()
     }

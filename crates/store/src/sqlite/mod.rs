@@ -81,6 +81,10 @@ impl Backend for SqliteBackend {
         self.readers.with_snapshot(body)
     }
 
+    fn short_reads_inline(&self) -> bool {
+        true
+    }
+
     fn stats(&self) -> StoreStats {
         self.counters.snapshot()
     }
