@@ -17,12 +17,16 @@
 #             "The commands"). SQS and S3. Signatures not checked by default.
 #   s3s-fs    s3s-fs 0.14.1 (crates.io; 0.17 needs rustc 1.96), S3 only, checks SigV4 with the
 #             root key. `cargo install` took ~5.5 min here at nice 19.
-#   fakecloud is not built here (about an hour of build on this shared machine).
+#   fakecloud (crates.io, `cargo install fakecloud`: about two hours at nice 19 here), run with
+#             `--verify-sigv4 --iam strict`, so it checks signatures and IAM policies. Its `test…`
+#             keys bypass every check, so run.sh uses them only to create an IAM user with an
+#             allow-all inline policy and benchmarks with that user's key. STS, SQS and S3.
 #
 # Environment: DURATION (10s), CONNECTIONS (16), REPS (3), CARGO_TARGET_DIR (target),
 # WORKLOADS (space-separated labels to run; default all, see RUNS below),
 # MOTO_SERVER (moto_server path; "off" skips), LOCALSTACK_PYTHON (python of the LocalStack venv;
-# "off" skips), S3S_FS (s3s-fs path; "off" skips),
+# "off" skips), S3S_FS (s3s-fs path; "off" skips), FAKECLOUD (fakecloud path; "off" skips),
+# AWS_CLI (the aws CLI used to set up fakecloud's user),
 # PREFILL_TESSERA (100000), PREFILL_MOTO (1000), PREFILL_LOCALSTACK (10000): messages
 # sqs-receive-delete keeps waiting in its queue before each run (moto's receive slows with depth),
 # KEEP (1 keeps the per-run JSON directory and prints its path), BUILD (0 skips the release build
@@ -37,10 +41,13 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 MOTO_SERVER=${MOTO_SERVER:-/root/.cache/tessera-bench-venv/bin/moto_server}
 LOCALSTACK_PYTHON=${LOCALSTACK_PYTHON:-/root/.cache/tessera-localstack-venv/bin/python}
 S3S_FS=${S3S_FS:-/root/.cache/s3s-fs-install/bin/s3s-fs}
+FAKECLOUD=${FAKECLOUD:-/root/.cache/fakecloud-install/bin/fakecloud}
+AWS_CLI=${AWS_CLI:-$(ls /root/.cache/tessera-venv/*/bin/aws 2>/dev/null | head -1)}
 declare -A PREFILL=(
     [tessera]=${PREFILL_TESSERA:-100000}
     [moto]=${PREFILL_MOTO:-1000}
     [localstack]=${PREFILL_LOCALSTACK:-10000}
+    [fakecloud]=${PREFILL_FAKECLOUD:-100000}
 )
 ROOT_KEY=AKIAROOTROOTROOT1234
 ROOT_SECRET=rootsecretrootsecretrootsecretrootsecre
@@ -48,20 +55,24 @@ ROOT_SECRET=rootsecretrootsecretrootsecretrootsecre
 # label | tessera-bench arguments | targets that serve it
 RUNS=(
     "noop|--workload noop|ceiling"
-    "sts-get-caller-identity|--workload sts-get-caller-identity|tessera moto"
+    "sts-get-caller-identity|--workload sts-get-caller-identity|tessera moto fakecloud"
     "sts-get-caller-identity-session|--workload sts-get-caller-identity-session|tessera"
-    "sts-assume-role|--workload sts-assume-role|tessera moto"
-    "iam-get-user|--workload iam-get-user|tessera"
-    "sqs-send|--workload sqs-send --protocol query --size 1024|tessera moto localstack"
-    "sqs-send.json|--workload sqs-send --protocol json --size 1024|tessera moto localstack"
-    "sqs-send-batch|--workload sqs-send-batch --protocol json --size 1024|tessera moto localstack"
-    "sqs-receive-delete|--workload sqs-receive-delete --protocol json --max-messages 10|tessera moto localstack"
-    "sqs-long-poll-latency|--workload sqs-long-poll-latency --protocol json|tessera moto localstack"
-    "s3-put.1k|--workload s3-put --size 1024|tessera moto localstack s3s-fs"
-    "s3-put.1m|--workload s3-put --size 1048576 --keys 64|tessera moto localstack s3s-fs"
-    "s3-get.1k|--workload s3-get --size 1024|tessera moto localstack s3s-fs"
-    "s3-get.1m|--workload s3-get --size 1048576 --keys 16|tessera moto localstack s3s-fs"
-    "s3-list|--workload s3-list --keys 1000|tessera moto localstack s3s-fs"
+    "sts-assume-role|--workload sts-assume-role|tessera moto fakecloud"
+    "iam-get-user|--workload iam-get-user|tessera fakecloud"
+    "sqs-send|--workload sqs-send --protocol query --size 1024|tessera moto localstack fakecloud"
+    "sqs-send.json|--workload sqs-send --protocol json --size 1024|tessera moto localstack fakecloud"
+    "sqs-send-batch|--workload sqs-send-batch --protocol json --size 1024|tessera moto localstack fakecloud"
+    "sqs-receive-delete|--workload sqs-receive-delete --protocol json --max-messages 10|tessera moto localstack fakecloud"
+    "sqs-long-poll-latency|--workload sqs-long-poll-latency --protocol json|tessera moto localstack fakecloud"
+    "s3-put.4k|--workload s3-put --size 4096|tessera moto localstack s3s-fs fakecloud"
+    "s3-get.4k|--workload s3-get --size 4096|tessera moto localstack s3s-fs fakecloud"
+    "s3-put.1m|--workload s3-put --size 1048576 --keys 64|tessera moto localstack s3s-fs fakecloud"
+    "s3-get.1m|--workload s3-get --size 1048576 --keys 16|tessera moto localstack s3s-fs fakecloud"
+    "s3-put.16m|--workload s3-put --size 16777216 --keys 8|tessera s3s-fs fakecloud"
+    "s3-get.16m|--workload s3-get --size 16777216 --keys 4|tessera s3s-fs fakecloud"
+    "s3-put.64m|--workload s3-put --size 67108864 --keys 4|tessera s3s-fs fakecloud"
+    "s3-get.64m|--workload s3-get --size 67108864 --keys 2|tessera s3s-fs fakecloud"
+    "s3-list|--workload s3-list --keys 1000|tessera moto localstack s3s-fs fakecloud"
 )
 
 if [ "${BUILD:-1}" != 0 ]; then
@@ -161,6 +172,26 @@ else
     echo "s3s-fs not installed at $S3S_FS: skipping the s3s-fs peer" >&2
 fi
 
+declare -A KEY SECRET
+if [ "$FAKECLOUD" != off ] && [ -x "$FAKECLOUD" ] && [ -n "$AWS_CLI" ]; then
+    port=$(free_port)
+    start fakecloud "$OUT/fakecloud.log" "$FAKECLOUD" --addr "127.0.0.1:$port" \
+        --verify-sigv4 --iam strict --log warn
+    URL[fakecloud]="http://127.0.0.1:$port"
+    fc_aws() {
+        AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \
+            "$AWS_CLI" --endpoint-url "${URL[fakecloud]}" --output text "$@"
+    }
+    wait_for 60 fc_aws sts get-caller-identity || { echo "fakecloud did not start" >&2; exit 1; }
+    fc_aws iam create-user --user-name bench >/dev/null
+    fc_aws iam put-user-policy --user-name bench --policy-name all --policy-document \
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+    read -r KEY[fakecloud] SECRET[fakecloud] < <(fc_aws iam create-access-key --user-name bench \
+        --query 'AccessKey.[AccessKeyId,SecretAccessKey]')
+else
+    echo "fakecloud not installed at $FAKECLOUD (or no aws CLI): skipping the fakecloud peer" >&2
+fi
+
 selected() {
     [ -z "${WORKLOADS:-}" ] && return 0
     case " $WORKLOADS " in *" $1 "*) return 0 ;; esac
@@ -187,7 +218,8 @@ for rep in $(seq 1 "$REPS"); do
             # shellcheck disable=SC2086 # $args is a list of flags
             "$BIN/tessera-bench" --endpoint "${URL[$target]}" $args "${extra[@]}" \
                 --connections "$CONNECTIONS" --duration "$DURATION" \
-                --access-key "$ROOT_KEY" --secret-key "$ROOT_SECRET" --json --quiet \
+                --access-key "${KEY[$target]:-$ROOT_KEY}" \
+                --secret-key "${SECRET[$target]:-$ROOT_SECRET}" --json --quiet \
                 >"$file" 2>"$OUT/last.err" || rc=$?
             # 0: clean; 3: some requests failed (in the JSON); 1: the run could not happen (a JSON
             # object with "failed"). Anything else (a crash) is recorded as a failure here.

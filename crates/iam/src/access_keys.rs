@@ -368,7 +368,7 @@ impl Iam {
         let id = access_key_id.to_owned();
         let cipher = Arc::clone(&self.inner.cipher);
         let found = self
-            .read(move |tx| {
+            .read_short(move |tx| {
                 let Some(k) = db::get::<StoredKey>(tx, keys::ACCESS_KEY, &id)? else {
                     return Ok(None);
                 };

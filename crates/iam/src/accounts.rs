@@ -70,7 +70,7 @@ impl Iam {
     /// The account, if it exists.
     pub async fn get_account(&self, id: &AccountId) -> Result<Option<Account>, IamError> {
         let id = id.clone();
-        self.read(move |tx| db::get::<Account>(tx, keys::ACCOUNT, id.as_str()))
+        self.read_short(move |tx| db::get::<Account>(tx, keys::ACCOUNT, id.as_str()))
             .await
     }
 }

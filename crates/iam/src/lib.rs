@@ -386,6 +386,16 @@ impl Iam {
         self.inner.store.read(f).await
     }
 
+    /// [`Iam::read`] for a bounded lookup on a request's hot path (an entity and its policies):
+    /// see `Store::read_short`.
+    pub(crate) async fn read_short<T, F>(&self, f: F) -> Result<T, IamError>
+    where
+        F: FnOnce(&mut dyn Tx) -> Result<T, IamError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.inner.store.read_short(f).await
+    }
+
     pub(crate) fn now(&self) -> u64 {
         self.inner.clock.now_unix()
     }

@@ -1,6 +1,7 @@
 //! Read-only lookups for the crates that come after IAM: STS (roles, users, trust policies) and
 //! the policy engine (the identity policies and boundary of a user or role, with those inherited
-//! from groups). Each lookup is one consistent read transaction.
+//! from groups). Each lookup is one consistent read transaction, short enough to run inline
+//! (`Store::read_short`): an entity and its policies are bounded by IAM's quotas.
 //!
 //! It must never write the store.
 
@@ -126,7 +127,7 @@ impl Iam {
         name: &str,
     ) -> Result<Option<User>, IamError> {
         let key = keys::entity(account, name);
-        self.read(move |tx| db::get::<User>(tx, keys::USER, &key))
+        self.read_short(move |tx| db::get::<User>(tx, keys::USER, &key))
             .await
     }
 
@@ -137,7 +138,7 @@ impl Iam {
         name: &str,
     ) -> Result<Option<Role>, IamError> {
         let key = keys::entity(account, name);
-        self.read(move |tx| db::get::<Role>(tx, keys::ROLE, &key))
+        self.read_short(move |tx| db::get::<Role>(tx, keys::ROLE, &key))
             .await
     }
 
@@ -150,7 +151,7 @@ impl Iam {
             return Ok(None);
         };
         let arn = arn.to_owned();
-        self.read(
+        self.read_short(
             move |tx| match managed_policies::load_by_arn(tx, &account, &arn) {
                 Ok((_, p)) => Ok(Some(p)),
                 Err(IamError::NoSuchEntity(_) | IamError::InvalidInput(_)) => Ok(None),
@@ -168,7 +169,7 @@ impl Iam {
         name: &str,
     ) -> Result<Option<IdentityPolicies>, IamError> {
         let (account, name) = (account.clone(), name.to_owned());
-        self.read(move |tx| {
+        self.read_short(move |tx| {
             let user = match entity::load_user(tx, &account, &name) {
                 Ok(u) => u,
                 Err(IamError::NoSuchEntity(_)) => return Ok(None),
@@ -197,7 +198,7 @@ impl Iam {
         name: &str,
     ) -> Result<Option<IdentityPolicies>, IamError> {
         let (account, name) = (account.clone(), name.to_owned());
-        self.read(move |tx| {
+        self.read_short(move |tx| {
             let role = match entity::load_role(tx, &account, &name) {
                 Ok(r) => r,
                 Err(IamError::NoSuchEntity(_)) => return Ok(None),

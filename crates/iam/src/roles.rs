@@ -128,7 +128,7 @@ impl Iam {
     ) -> Result<Output, IamError> {
         let name = i.name("RoleName", ROLE_NAME_MAX)?;
         let role = self
-            .read(move |tx| entity::load_role(tx, &ctx.account, &name))
+            .read_short(move |tx| entity::load_role(tx, &ctx.account, &name))
             .await?;
         Ok(Some(role_xml(&role)))
     }

@@ -110,7 +110,7 @@ impl Iam {
             },
         };
         let user = self
-            .read(move |tx| entity::load_user(tx, &ctx.account, &name))
+            .read_short(move |tx| entity::load_user(tx, &ctx.account, &name))
             .await?;
         Ok(Some(user_xml(&user)))
     }

@@ -138,7 +138,7 @@ async fn peek(inner: &Arc<Inner>, q: &QueueRecord) -> Result<bool, SqsError> {
     let now = inner.now_ms();
     inner
         .store
-        .read(move |tx| {
+        .read_short(move |tx| {
             for received in [true, false] {
                 let rows = tx.scan(db::NS_VIS, &db::vis_prefix(&qid, received), None, 1)?;
                 if let Some((vis, _)) = rows.first().and_then(|(k, _)| db::parse_vis_key(k)) {
