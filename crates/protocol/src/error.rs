@@ -66,11 +66,15 @@ impl AwsError {
     /// The awsJson1_0 body: `{"__type": "...", "message": "..."}`. Callers also send the
     /// `x-amzn-query-error: CODE;Sender` header where the service defines a Query-compatible code.
     pub fn to_json(&self, type_prefix: &str) -> String {
-        serde_json::json!({
-            "__type": format!("{type_prefix}{}", self.code),
-            "message": self.message,
-        })
-        .to_string()
+        let mut out =
+            String::with_capacity(32 + type_prefix.len() + self.code.len() + self.message.len());
+        out.push_str("{\"__type\":\"");
+        json_escape_into(&mut out, type_prefix);
+        json_escape_into(&mut out, &self.code);
+        out.push_str("\",\"message\":\"");
+        json_escape_into(&mut out, &self.message);
+        out.push_str("\"}");
+        out
     }
 
     /// The restXml (S3) envelope: `<Error><Code/><Message/><Resource/><RequestId/></Error>`.
@@ -86,6 +90,39 @@ impl AwsError {
         w.close("Error");
         w.finish()
     }
+}
+
+/// Escapes text for the inside of a JSON string literal (RFC 8259 section 7): the quote, the
+/// backslash and the C0 controls. Written here rather than through a `serde_json::Value` because
+/// the envelope has two fixed members and building a map per error costs more than the text.
+/// Every special is ASCII, so each copied run ends on a char boundary.
+fn json_escape_into(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut run_start = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        let short = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0x08 => Some("\\b"),
+            0x0C => Some("\\f"),
+            0..=0x1F => None,
+            _ => continue,
+        };
+        out.push_str(&text[run_start..i]);
+        match short {
+            Some(escape) => out.push_str(escape),
+            None => {
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xF)]));
+            }
+        }
+        run_start = i + 1;
+    }
+    out.push_str(&text[run_start..]);
 }
 
 #[cfg(test)]
@@ -115,5 +152,32 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&e.to_json("com.amazonaws.sqs#")).unwrap();
         assert_eq!(v["__type"], "com.amazonaws.sqs#QueueDoesNotExist");
         assert_eq!(v["message"], "no \"q\"");
+    }
+
+    #[test]
+    fn json_envelope_round_trips_any_text() {
+        let messages = [
+            "",
+            "plain",
+            "quote \" backslash \\ slash /",
+            "controls \u{0}\u{1}\u{8}\u{c}\u{1f}\n\r\t end",
+            "unicode é 日本 \u{1F600} \u{7F}",
+        ];
+        for message in messages {
+            let e = AwsError::new("Code\"X", 400, message);
+            let body = e.to_json("pre\\fix#");
+            let v: serde_json::Value = serde_json::from_str(&body)
+                .unwrap_or_else(|err| panic!("{body:?} is not JSON: {err}"));
+            assert_eq!(v["__type"], "pre\\fix#Code\"X", "{body}");
+            assert_eq!(v["message"], message, "{body}");
+            assert_eq!(v.as_object().map(serde_json::Map::len), Some(2));
+            let serde_body =
+                serde_json::json!({ "__type": "pre\\fix#Code\"X", "message": message });
+            assert_eq!(body, serde_body.to_string(), "same bytes as serde_json");
+        }
+        assert_eq!(
+            AwsError::new("C", 400, "\u{1}").to_json("p#"),
+            "{\"__type\":\"p#C\",\"message\":\"\\u0001\"}"
+        );
     }
 }

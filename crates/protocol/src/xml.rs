@@ -88,22 +88,37 @@ impl XmlWriter {
 
 /// Escapes the five XML special characters. Control characters that XML 1.0 forbids are written
 /// as character references so that every string round-trips through a conforming parser.
+///
+/// Text is copied in runs between special bytes rather than char by char: tokens, message bodies
+/// and keys rarely need escaping, and a run copy is a `memcpy`. Every special is ASCII, so each run
+/// boundary is a char boundary.
 pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#xD;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {
-                out.push_str(&format!("&#x{:X};", c as u32));
-            }
-            c => out.push(c),
-        }
+    let mut run_start = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        let replacement = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&apos;",
+            b'\n' | b'\t' => continue,
+            0..=0x1F => CONTROL_REFS[usize::from(b)],
+            _ => continue,
+        };
+        out.push_str(&text[run_start..i]);
+        out.push_str(replacement);
+        run_start = i + 1;
     }
+    out.push_str(&text[run_start..]);
 }
+
+/// Character references for the C0 controls, indexed by byte (`\t` and `\n` never use it).
+const CONTROL_REFS: [&str; 0x20] = [
+    "&#x0;", "&#x1;", "&#x2;", "&#x3;", "&#x4;", "&#x5;", "&#x6;", "&#x7;", "&#x8;", "&#x9;",
+    "&#xA;", "&#xB;", "&#xC;", "&#xD;", "&#xE;", "&#xF;", "&#x10;", "&#x11;", "&#x12;", "&#x13;",
+    "&#x14;", "&#x15;", "&#x16;", "&#x17;", "&#x18;", "&#x19;", "&#x1A;", "&#x1B;", "&#x1C;",
+    "&#x1D;", "&#x1E;", "&#x1F;",
+];
 
 #[cfg(test)]
 mod tests {
@@ -133,5 +148,30 @@ mod tests {
         let mut s = String::new();
         escape_into(&mut s, "a\u{1}b\rc\n");
         assert_eq!(s, "a&#x1;b&#xD;c\n");
+    }
+
+    #[test]
+    fn escapes_runs_around_multibyte_text() {
+        let cases = [
+            ("", ""),
+            ("plain", "plain"),
+            ("&", "&amp;"),
+            ("é&ü<ß>", "é&amp;ü&lt;ß&gt;"),
+            ("日本\u{1F}語\t\n", "日本&#x1F;語\t\n"),
+            ("\"'\"", "&quot;&apos;&quot;"),
+            ("\u{0}x\u{7F}", "&#x0;x\u{7F}"),
+        ];
+        for (input, want) in cases {
+            let mut s = String::from("<");
+            escape_into(&mut s, input);
+            assert_eq!(s, format!("<{want}"), "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn every_control_reference_names_its_byte() {
+        for (b, reference) in CONTROL_REFS.iter().enumerate() {
+            assert_eq!(*reference, format!("&#x{b:X};"));
+        }
     }
 }
