@@ -135,6 +135,10 @@ step "pytest tests/python"
 
 # --- Fuzzing (a few seconds per target; longer runs: fuzz/README.md) ---------------------------
 
+step "soak (scripts/soak.sh, ${SOAK_SECONDS:-20} s, debug build: no errors, no fd or memory growth)"
+SOAK_PROFILE=debug SOAK_SECONDS=${SOAK_SECONDS:-20} SOAK_CONNECTIONS=16 ./scripts/soak.sh ||
+    fail "soak"
+
 step "fuzz smoke (scripts/fuzz-smoke.sh, ${FUZZ_SECONDS:-3} s per target)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-3} ./scripts/fuzz-smoke.sh || fail "fuzz smoke"
 

@@ -43,7 +43,7 @@ struct RunArgs {
     endpoint: Option<String>,
     /// One of: sts-get-caller-identity, sts-get-caller-identity-session, sts-assume-role,
     /// iam-get-user, sqs-send, sqs-send-batch, sqs-receive-delete, sqs-long-poll-latency, s3-put,
-    /// s3-get, s3-list, noop.
+    /// s3-get, s3-list, mixed (every service in one round, for soak runs), noop.
     #[arg(long, default_value = "sts-get-caller-identity")]
     workload: String,
     /// SQS protocol: query (form POST, Action=…) or json (X-Amz-Target: AmazonSQS.…).

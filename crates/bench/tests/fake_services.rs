@@ -1,6 +1,7 @@
-//! The SQS and S3 workloads against small in-process fakes on loopback: every kind of bad answer
-//! (non-2xx, malformed receive, failed batch entry, short object, short listing) is counted where
-//! it belongs, empty receives apart from both, and the requests carry what each protocol needs.
+//! The SQS, S3 and mixed workloads against small in-process fakes on loopback: every kind of bad
+//! answer (non-2xx, malformed receive, failed batch entry, short object, short listing) is counted
+//! where it belongs, empty receives apart from both, and the requests carry what each protocol
+//! needs.
 //! No timing: runs are bounded by a request count and one connection, so the order is fixed.
 
 use bytes::Bytes;
@@ -290,4 +291,77 @@ async fn s3_short_objects_and_short_listings_are_errors() {
     let short = start(fake_s3(999)).await;
     let r = bench(&short, "s3-list", sized(1000), 3).await.unwrap();
     assert_eq!((r.ok, r.failed_checks), (0, 3));
+}
+
+/// A fake of every service the `mixed` round calls; every third GET of an object is one byte
+/// short.
+fn fake_everything() -> Handler {
+    let gets = Arc::new(AtomicU64::new(0));
+    Arc::new(move |seen| {
+        let auth = seen
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let session = seen.headers.contains_key("x-amz-security-token");
+        let service = ["sts", "iam", "sqs", "s3"]
+            .into_iter()
+            .find(|s| auth.contains(&format!("/us-east-1/{s}/aws4_request")));
+        let action = seen
+            .body
+            .strip_prefix("Action=")
+            .and_then(|b| b.split('&').next())
+            .unwrap_or("");
+        let target = seen
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        match (service, action, target, &seen.method) {
+            (Some("sts"), "GetCallerIdentity", _, _) => {
+                let arn = if session {
+                    "arn:aws:sts::123456789012:assumed-role/r/soak"
+                } else {
+                    "arn:aws:iam::123456789012:root"
+                };
+                (200, format!("<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>{arn}</Arn><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"))
+            }
+            (Some("sts"), "AssumeRole", _, _) if !session => (200, "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAFAKEFAKEFAKE1234</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken></Credentials></AssumeRoleResult></AssumeRoleResponse>".into()),
+            (Some("iam"), "CreateRole", _, _) => (200, "<CreateRoleResponse><CreateRoleResult><Role><Arn>arn:aws:iam::123456789012:role/r</Arn></Role></CreateRoleResult></CreateRoleResponse>".into()),
+            (Some("iam"), "CreateAccessKey", _, _) => (200, "<CreateAccessKeyResponse><CreateAccessKeyResult><AccessKey><AccessKeyId>AKIAFAKEFAKEFAKE1234</AccessKeyId><SecretAccessKey>s</SecretAccessKey></AccessKey></CreateAccessKeyResult></CreateAccessKeyResponse>".into()),
+            (Some("iam"), "CreateUser" | "PutUserPolicy" | "PutRolePolicy", _, _) if !session => (200, "<ok/>".into()),
+            (Some("iam"), "GetUser", _, _) if session => (200, "<GetUserResponse/>".into()),
+            (Some("sqs"), _, "AmazonSQS.CreateQueue", _) => (200, r#"{"QueueUrl":"http://fake/123456789012/q"}"#.into()),
+            (Some("sqs"), _, "AmazonSQS.SendMessage" | "AmazonSQS.DeleteMessage", _) if session => (200, "{}".into()),
+            (Some("sqs"), _, "AmazonSQS.ReceiveMessage", _) if session => (200, r#"{"Messages":[{"ReceiptHandle":"r1","Body":"a"}]}"#.into()),
+            (Some("s3"), _, _, &http::Method::PUT) => (200, String::new()),
+            (Some("s3"), _, _, &http::Method::DELETE) if session => (204, String::new()),
+            (Some("s3"), _, _, &http::Method::GET) if session => {
+                let short = gets.fetch_add(1, Ordering::Relaxed) % 3 == 2;
+                (200, "x".repeat(if short { 15 } else { 16 }))
+            }
+            _ => (400, format!("unexpected {:?} {} {}", service, seen.method, seen.uri)),
+        }
+    })
+}
+
+#[tokio::test]
+async fn mixed_rounds_count_every_call_and_errors_by_kind() {
+    let url = start(fake_everything()).await;
+    let options = Options {
+        size: 16,
+        ..Options::default()
+    };
+    // Six rounds of nine calls; the third and sixth end at their short GetObject.
+    let r = bench(&url, "mixed", options, 6).await.unwrap();
+    assert_eq!(
+        (r.requests, r.ok, r.errors, r.failed_checks),
+        (4 * 9 + 2 * 7, 4 * 9 + 2 * 6, 2, 2),
+        "{r:?}"
+    );
+    assert_eq!(r.notes.get("error s3:GetObject"), Some(&2), "{r:?}");
+    assert!(r
+        .first_error
+        .unwrap()
+        .contains("GetObject returned 15 bytes"));
 }

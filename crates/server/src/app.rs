@@ -132,7 +132,7 @@ impl App {
             clock.clone(),
             tessera_sqs::SqsConfig {
                 max_inflight: opts.sqs_max_inflight,
-                fifo_quotas: (opts.sqs_fifo_tps > 0).then(|| tessera_sqs::FifoQuotas {
+                fifo_quotas: (opts.sqs_fifo_tps > 0).then_some(tessera_sqs::FifoQuotas {
                     per_queue: opts.sqs_fifo_tps,
                     ..tessera_sqs::FifoQuotas::AWS
                 }),

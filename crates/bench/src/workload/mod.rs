@@ -9,6 +9,7 @@
 //! an [`Outcome`] the report counts.
 
 mod iam;
+mod mixed;
 mod noop;
 mod s3;
 mod sqs;
@@ -108,6 +109,7 @@ pub const NAMES: &[&str] = &[
     "s3-put",
     "s3-get",
     "s3-list",
+    "mixed",
     "noop",
 ];
 
@@ -130,6 +132,7 @@ pub fn by_name(name: &str, options: &Options) -> Result<Box<dyn Workload>, Bench
         "s3-put" => Box::new(s3::S3::new(s3::Kind::Put, options)),
         "s3-get" => Box::new(s3::S3::new(s3::Kind::Get, options)),
         "s3-list" => Box::new(s3::S3::new(s3::Kind::List, options)),
+        "mixed" => Box::new(mixed::Mixed::new(options)),
         "noop" => Box::new(noop::Noop::default()),
         other => return Err(BenchError::UnknownWorkload(other.to_owned())),
     })

@@ -173,7 +173,7 @@ impl Workload for AssumeRole {
 }
 
 /// The key pair (and token, when there is one) in a `CreateAccessKey` or STS response.
-fn credentials_in(xml: &str, action: &str) -> Result<Credentials, BenchError> {
+pub(super) fn credentials_in(xml: &str, action: &str) -> Result<Credentials, BenchError> {
     Ok(Credentials {
         access_key_id: required_field(xml, action, "AccessKeyId")?,
         secret_access_key: required_field(xml, action, "SecretAccessKey")?,
