@@ -218,14 +218,21 @@ async fn kill_9_keeps_acknowledged_objects_whole() {
         .send()
         .await
         .unwrap();
+    // Every third object is small enough to be stored with its metadata; the rest are files.
     let body_of = |i: u32| -> Vec<u8> {
-        let len = 100_000 + (i as usize * 7919) % 400_000;
+        let len = if i % 3 == 0 {
+            1 + (i as usize * 7919) % 60_000
+        } else {
+            100_000 + (i as usize * 7919) % 400_000
+        };
         (0..len).map(|j| ((j as u32 ^ i) % 256) as u8).collect()
     };
     let mut acked = Vec::new();
+    let mut acked_multipart = Vec::new();
     let mut next = 0u32;
-    for _round in 0..3 {
+    for round in 0..3 {
         let s3 = server.s3_with(&root);
+        let multipart = tokio::spawn(upload_multipart_until_failure(s3.clone(), round));
         let mut tasks = Vec::new();
         for _ in 0..3 {
             let s3 = s3.clone();
@@ -250,11 +257,16 @@ async fn kill_9_keeps_acknowledged_objects_whole() {
                 done
             }));
         }
-        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        // Later rounds run longer, so multipart uploads get to complete before a kill too.
+        tokio::time::sleep(std::time::Duration::from_millis(
+            700 + 800 * u64::from(round),
+        ))
+        .await;
         server.kill9();
         for t in tasks {
             acked.extend(t.await.unwrap());
         }
+        acked_multipart.extend(multipart.await.unwrap());
         server.restart();
     }
     assert!(!acked.is_empty());
@@ -282,12 +294,96 @@ async fn kill_9_keeps_acknowledged_objects_whole() {
         .await;
     for page in listed {
         for object in page.unwrap().contents() {
-            let i: u32 = object.key().unwrap()[4..].parse().unwrap();
+            let key = object.key().unwrap();
+            let expected = match key.strip_prefix("obj-") {
+                Some(i) => body_of(i.parse().unwrap()).len(),
+                None => multipart_body(key).len(),
+            };
             assert_eq!(
                 object.size(),
-                Some(body_of(i).len() as i64),
-                "a partial object is visible"
+                Some(expected as i64),
+                "a partial object is visible: {key}"
             );
         }
     }
+    for key in &acked_multipart {
+        let got = s3.get_object().bucket("crash").key(key).send().await;
+        let body = got
+            .unwrap_or_else(|e| panic!("acknowledged {key} is missing: {e:?}"))
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes();
+        assert!(body.as_ref() == multipart_body(key), "{key} is not intact");
+    }
+}
+
+/// The bytes of multipart object `key`: a 5 MiB part and a small last one.
+fn multipart_body(key: &str) -> Vec<u8> {
+    let seed = key
+        .bytes()
+        .fold(7u8, |a, b| a.wrapping_mul(31).wrapping_add(b));
+    (0..5 * 1024 * 1024 + 12_345)
+        .map(|j: usize| seed ^ (j % 251) as u8)
+        .collect()
+}
+
+/// Completes multipart uploads (`mp-ROUND-N`) one after another until a request fails (the
+/// server was killed); returns the keys whose CompleteMultipartUpload was acknowledged.
+async fn upload_multipart_until_failure(s3: aws_sdk_s3::Client, round: u32) -> Vec<String> {
+    let mut done = Vec::new();
+    for n in 0.. {
+        let key = format!("mp-{round}-{n}");
+        let body = multipart_body(&key);
+        let (first, last) = body.split_at(5 * 1024 * 1024);
+        let Ok(created) = s3
+            .create_multipart_upload()
+            .bucket("crash")
+            .key(&key)
+            .send()
+            .await
+        else {
+            break;
+        };
+        let upload_id = created.upload_id().unwrap().to_owned();
+        let mut parts = Vec::new();
+        for (number, bytes) in [(1, first), (2, last)] {
+            let Ok(part) = s3
+                .upload_part()
+                .bucket("crash")
+                .key(&key)
+                .upload_id(&upload_id)
+                .part_number(number)
+                .body(ByteStream::from(bytes.to_vec()))
+                .send()
+                .await
+            else {
+                return done;
+            };
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .e_tag(part.e_tag().unwrap())
+                    .build(),
+            );
+        }
+        let completed = s3
+            .complete_multipart_upload()
+            .bucket("crash")
+            .key(&key)
+            .upload_id(&upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await;
+        if completed.is_err() {
+            break;
+        }
+        done.push(key);
+    }
+    done
 }

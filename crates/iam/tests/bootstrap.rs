@@ -14,7 +14,10 @@ const GITHUB_OIDC: &str =
     "arn:aws:iam::000000000000:oidc-provider/token.actions.githubusercontent.com";
 
 fn example() -> Bootstrap {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/bootstrap.toml");
+    // Read at run time: cargo does not rebuild a test when only its checkout moved.
+    let manifest_dir =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let path = format!("{manifest_dir}/../../examples/bootstrap.toml");
     let text = std::fs::read_to_string(path).expect("example file");
     toml::from_str(&text).expect("example parses")
 }

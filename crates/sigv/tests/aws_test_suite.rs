@@ -127,7 +127,11 @@ fn context(dir: &Path) -> Context {
 }
 
 fn vector_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    // Read at run time: cargo does not rebuild a test when only its checkout moved, so a path
+    // baked in at compile time can name another checkout sharing the target directory.
+    let manifest_dir =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let root = Path::new(&manifest_dir).join("tests/vectors");
     let mut dirs: Vec<PathBuf> = fs::read_dir(root)
         .unwrap()
         .map(|e| e.unwrap().path())
