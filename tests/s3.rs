@@ -220,7 +220,7 @@ async fn kill_9_keeps_acknowledged_objects_whole() {
         .unwrap();
     // Every third object is small enough to be stored with its metadata; the rest are files.
     let body_of = |i: u32| -> Vec<u8> {
-        let len = if i % 3 == 0 {
+        let len = if i.is_multiple_of(3) {
             1 + (i as usize * 7919) % 60_000
         } else {
             100_000 + (i as usize * 7919) % 400_000
