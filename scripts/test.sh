@@ -142,4 +142,4 @@ SOAK_PROFILE=debug SOAK_SECONDS=${SOAK_SECONDS:-20} SOAK_CONNECTIONS=16 ./script
 step "fuzz smoke (scripts/fuzz-smoke.sh, ${FUZZ_SECONDS:-3} s per target)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-3} ./scripts/fuzz-smoke.sh || fail "fuzz smoke"
 
-printf '\nALL CHECKS PASSED: fmt, clippy, Rust tests, doc tests, Python tests, fuzz smoke (%s)\n' "$(elapsed)"
+printf '\nALL CHECKS PASSED: fmt, clippy, Rust tests, doc tests, Python tests, soak, fuzz smoke (%s)\n' "$(elapsed)"
