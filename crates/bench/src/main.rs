@@ -33,6 +33,9 @@ enum Command {
     ServeNoop {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: String,
+        /// Answer this many bytes instead of `ok` (the ceiling for large GETs).
+        #[arg(long)]
+        body_size: Option<usize>,
     },
 }
 
@@ -105,7 +108,9 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Some(Command::ServeNoop { listen }) => runtime.block_on(serve_noop(&listen)),
+        Some(Command::ServeNoop { listen, body_size }) => {
+            runtime.block_on(serve_noop(&listen, body_size))
+        }
         None => runtime.block_on(bench(cli.run)),
     };
     match outcome {
@@ -117,13 +122,17 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve_noop(listen: &str) -> Result<ExitCode, BenchError> {
+async fn serve_noop(listen: &str, body_size: Option<usize>) -> Result<ExitCode, BenchError> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!(
         "tessera-bench noop listening on http://{}",
         listener.local_addr()?
     );
-    noop_server::serve(listener, Arc::new(|_| http::StatusCode::OK)).await?;
+    let body = match body_size {
+        Some(n) => bytes::Bytes::from(vec![b'x'; n]),
+        None => bytes::Bytes::from_static(b"ok\n"),
+    };
+    noop_server::serve(listener, Arc::new(|_| http::StatusCode::OK), body).await?;
     Ok(ExitCode::SUCCESS)
 }
 

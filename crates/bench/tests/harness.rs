@@ -15,7 +15,11 @@ use tokio::net::TcpListener;
 async fn start_server(status_for: StatusFor) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(serve(listener, status_for));
+    tokio::spawn(serve(
+        listener,
+        status_for,
+        bytes::Bytes::from_static(b"ok\n"),
+    ));
     url
 }
 
