@@ -19,11 +19,9 @@ use std::net::TcpStream;
 use std::time::{Duration, SystemTime};
 
 use aws_sigv4::http_request::{
-    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
-    SignatureLocation, SigningSettings, UriPathNormalizationMode,
+    PayloadChecksumKind, PercentEncodingMode, SignableBody, SigningSettings,
+    UriPathNormalizationMode,
 };
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
 use common::raw::{self, FORM_CONTENT_TYPE, GET_CALLER_IDENTITY};
 use common::{Creds, ServerOptions, TestServer, REGION};
 
@@ -187,29 +185,8 @@ fn sign_v4(
     region: &str,
     time: SystemTime,
 ) -> Vec<(String, String)> {
-    let identity: Identity = creds.to_sdk().into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(service)
-        .time(time)
-        .settings(settings_for(service))
-        .build()
-        .expect("signing params")
-        .into();
-    let signable = SignableRequest::new(
-        method,
-        url,
-        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        body,
-    )
-    .expect("signable request");
-    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
-    let (signed, _) = instructions.into_parts();
-    signed
-        .into_iter()
-        .map(|h| (h.name().to_string(), h.value().to_string()))
-        .collect()
+    let scope = (service, region, settings_for(service));
+    raw::sign_headers(method, url, headers, body, creds, scope, time)
 }
 
 fn settings_for(service: &str) -> SigningSettings {
@@ -231,37 +208,17 @@ fn presign_v4(
     time: SystemTime,
     expires_in: Duration,
 ) -> String {
-    let identity: Identity = creds.to_sdk().into();
     let mut settings = settings_for(service);
     settings.payload_checksum_kind = PayloadChecksumKind::NoHeader;
-    settings.signature_location = SignatureLocation::QueryParams;
-    settings.expires_in = Some(expires_in);
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(service)
-        .time(time)
-        .settings(settings)
-        .build()
-        .expect("signing params")
-        .into();
-    let signable = SignableRequest::new(
-        "GET",
+    let scope = (service, region, settings);
+    raw::presign_with(
         url,
-        std::iter::empty(),
+        creds,
+        scope,
         SignableBody::UnsignedPayload,
+        time,
+        expires_in,
     )
-    .expect("signable request");
-    let (instructions, _) = sign(signable, &params).expect("presign").into_parts();
-    let (_, query) = instructions.into_parts();
-    let mut out = url.to_string();
-    for (name, value) in query {
-        out.push(if out.contains('?') { '&' } else { '?' });
-        out.push_str(&raw::encode(name));
-        out.push('=');
-        out.push_str(&raw::encode(&value));
-    }
-    out
 }
 
 /// A whole request: `method path_and_query`, the given headers plus `host`, `content-length` and

@@ -149,13 +149,35 @@ pub fn sigv4_headers(
     service: &str,
     time: SystemTime,
 ) -> Vec<(String, String)> {
+    let scope = (service, REGION, SigningSettings::default());
+    sign_headers(
+        method,
+        url,
+        headers,
+        SignableBody::Bytes(body),
+        creds,
+        scope,
+        time,
+    )
+}
+
+/// [`sigv4_headers`] for any `(service, region, settings)` scope and body kind.
+pub fn sign_headers(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: SignableBody<'_>,
+    creds: &Creds,
+    (service, region, settings): (&str, &str, SigningSettings),
+    time: SystemTime,
+) -> Vec<(String, String)> {
     let identity = identity(creds);
     let params = v4::SigningParams::builder()
         .identity(&identity)
-        .region(REGION)
+        .region(region)
         .name(service)
         .time(time)
-        .settings(SigningSettings::default())
+        .settings(settings)
         .build()
         .expect("signing params")
         .into();
@@ -163,7 +185,7 @@ pub fn sigv4_headers(
         method,
         url,
         headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(body),
+        body,
     )
     .expect("signable request");
     let (instructions, _signature) = sign(signable, &params).expect("sign").into_parts();
@@ -183,21 +205,40 @@ pub fn presign(
     time: SystemTime,
     expires_in: Duration,
 ) -> String {
+    let scope = (service, REGION, SigningSettings::default());
+    presign_with(
+        url,
+        creds,
+        scope,
+        SignableBody::Bytes(&[]),
+        time,
+        expires_in,
+    )
+}
+
+/// [`presign`] for any `(service, region, settings)` scope and body kind.
+pub fn presign_with(
+    url: &str,
+    creds: &Creds,
+    (service, region, mut settings): (&str, &str, SigningSettings),
+    body: SignableBody<'_>,
+    time: SystemTime,
+    expires_in: Duration,
+) -> String {
     let identity = identity(creds);
-    let mut settings = SigningSettings::default();
     settings.signature_location = SignatureLocation::QueryParams;
     settings.expires_in = Some(expires_in);
     let params = v4::SigningParams::builder()
         .identity(&identity)
-        .region(REGION)
+        .region(region)
         .name(service)
         .time(time)
         .settings(settings)
         .build()
         .expect("signing params")
         .into();
-    let signable = SignableRequest::new("GET", url, std::iter::empty(), SignableBody::Bytes(&[]))
-        .expect("signable request");
+    let signable =
+        SignableRequest::new("GET", url, std::iter::empty(), body).expect("signable request");
     let (instructions, _signature) = sign(signable, &params).expect("presign").into_parts();
     let (_headers, query): (_, Vec<(&str, Cow<'static, str>)>) = instructions.into_parts();
     let mut out = url.to_string();
